@@ -1,0 +1,48 @@
+# wirestream — the two set-up commands are `make run` and `make test`; each installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONUNBUFFERED := 1
+
+.PHONY: install run test test-unit test-integration test-faults lint format bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+# The main job: a local broker (or $$KAFKA_BOOTSTRAP), the pipeline, sample data flowing through it.
+run: install
+	$(BIN)/wirestream demo
+
+# Unit and integration tests; integration tests start one real Kafka broker for the session.
+test: install lint
+	$(BIN)/pytest -m "not faults"
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+test-integration: install
+	$(BIN)/pytest tests/integration
+
+test-faults: install
+	$(BIN)/pytest -m faults
+
+lint: install
+	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff format --check services tests bench
+
+format: install
+	$(BIN)/ruff format services tests bench
+	$(BIN)/ruff check --fix services tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info

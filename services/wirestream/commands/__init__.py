@@ -1,0 +1,1 @@
+"""Subcommands of the `wirestream` CLI, one module each (see wirestream.cli.COMMANDS)."""

@@ -1,0 +1,1 @@
+"""Shared core: records, stage contract, configuration, runtime, metrics, logging."""

@@ -1,0 +1,43 @@
+"""Stages chained in one process: every published item of one stage feeds the next.
+
+Used by `wirestream process` (no broker) and by `wirestream serve pipeline` (all stages
+behind one Kafka consumer). Outcomes keep input order, so output is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from wirestream.core.records import DeadLetter, Emit, Origin, Outcome
+from wirestream.core.stage import Stage
+
+
+class Chain:
+    """A sequence of stages applied depth-first to each record."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        if not stages:
+            raise ValueError("a chain needs at least one stage")
+        self.stages = list(stages)
+        self.name = "+".join(stage.name for stage in self.stages)
+
+    def process(self, record: Any, origin: Origin) -> list[Outcome]:
+        """Final outcomes: items out of the last stage, items a stage held back
+        (`publish=False`, e.g. duplicates), and dead letters from any stage, in order."""
+        outcomes: list[Outcome] = []
+        self._run(0, record, origin, outcomes)
+        return outcomes
+
+    def _run(self, depth: int, record: Any, origin: Origin, outcomes: list[Outcome]) -> None:
+        last = depth == len(self.stages) - 1
+        for outcome in self.stages[depth].process(record, origin):
+            if isinstance(outcome, DeadLetter) or last or not outcome.publish:
+                outcomes.append(outcome)
+            else:
+                self._run(depth + 1, outcome.item, origin, outcomes)
+
+
+def published(outcomes: Sequence[Outcome]) -> list[Emit]:
+    """The emitted items meant for the output topic."""
+    return [o for o in outcomes if isinstance(o, Emit) and o.publish]

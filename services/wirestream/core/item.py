@@ -1,0 +1,85 @@
+"""The wire item: the contract between stages and with downstream (schemas/wire-item.v1.json).
+
+Items are plain dicts (cheap to build, serialized by orjson without a copy). These TypedDicts
+document and type-check their shape. The normalizer fills the `WireItem` fields; the
+deduplicator adds `story_id`, `version` and `dedup`; the enricher adds the enrichment fields
+(and fills `dateline.place`/`country_code`/`lat`/`lon`/`geonames_id`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+ITEM_SCHEMA_VERSION = "1.0.0"
+
+ItemKind = Literal["article", "teaser"]
+Precision = Literal["minute", "hour", "day", "none"]
+DedupStatus = Literal["new", "update", "duplicate"]
+
+
+class DatelineRecord(TypedDict):
+    raw: str  # as written, e.g. "'S-HERTOGENBOSCH" or "WASHINGTON, March 9"
+    place: str | None  # the place as written in the dateline; the enricher canonicalizes it
+    country_code: str | None  # ISO 3166-1 alpha-2, set by the enricher
+    lat: float | None
+    lon: float | None
+    geonames_id: int | None
+
+
+class Agency(TypedDict):
+    code: str  # as written, e.g. "RTR"
+    name: str | None  # canonical name, set by the enricher; None when unknown
+
+
+class Provenance(TypedDict):
+    raw_id: str  # the envelope's id, or a hash of its bytes when it has none
+    position: int  # 0 for the main article, 1.. for teasers in page order
+    url: str | None
+    topic: str | None  # raw record's topic/partition/offset when read from Kafka
+    partition: int | None
+    offset: int | None
+
+
+class Dedup(TypedDict):
+    status: DedupStatus
+    matched_id: str | None  # id of the item version this one matched
+    similarity: float | None  # resemblance/containment score of the match
+
+
+class Topic(TypedDict):
+    code: str  # IPTC Media Topic, e.g. "16000000"
+    name: str
+
+
+class Entities(TypedDict):
+    people: list[str]
+    organisations: list[str]
+
+
+class WireItem(TypedDict):
+    schema_version: str
+    id: str  # unique per item version: derived from raw id, position and content
+    kind: ItemKind
+    headline: str | None  # teasers have none
+    body_text: str
+    subheadings: list[str]
+    section: str | None  # from the "Meer uit X" / "More from X" line
+    language: str  # BCP 47, "und" when undetermined
+    dateline: DatelineRecord | None
+    agencies: list[Agency]
+    published_at: str | None  # RFC 3339 UTC
+    published_precision: Precision
+    fetched_at: str  # RFC 3339 UTC
+    source: str
+    word_count: int
+    routing_key: str  # sends likely duplicates to one partition of wire.items
+    provenance: Provenance
+    # Added by the deduplicator.
+    story_id: NotRequired[str]
+    version: NotRequired[int]
+    dedup: NotRequired[Dedup]
+    # Added by the enricher.
+    countries: NotRequired[list[str]]
+    entities: NotRequired[Entities]
+    topics: NotRequired[list[Topic]]
+    enrichment_errors: NotRequired[list[str]]

@@ -1,0 +1,79 @@
+"""Records that flow between stages, independent of Kafka.
+
+A stage turns one input into a list of outcomes: `Emit` (an item for the next topic, with its
+message key) or `DeadLetter` (a rejected input with its reason and original bytes).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+DEAD_LETTER_SCHEMA_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an input record came from: enough to trace it back to its offset."""
+
+    topic: str | None = None
+    partition: int = 0
+    offset: int | None = None
+    timestamp_ms: int | None = None  # the Kafka record timestamp, for end-to-end latency
+
+
+class Reason(StrEnum):
+    """Dead-letter reason codes: stable, low-cardinality, safe as a metric label."""
+
+    EMPTY = "empty"
+    BINARY = "binary"
+    UNDECODABLE = "undecodable"
+    OVERSIZE = "oversize"
+    INVALID_ENVELOPE = "invalid_envelope"
+    NO_DATELINE = "no_dateline"
+    NO_ITEMS = "no_items"
+    INVALID_ITEM = "invalid_item"
+    STAGE_ERROR = "stage_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """An item for the stage's output topic. `key` is the Kafka message key."""
+
+    key: str
+    item: dict[str, Any]
+    publish: bool = True  # False for dedup duplicates unless the caller asks for them
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A rejected input: why, and the original bytes so it can be replayed after a fix."""
+
+    reason: Reason
+    message: str
+    original: bytes
+    stage: str
+    origin: Origin = field(default_factory=Origin)
+    source: str | None = None  # the envelope's source, when it could be read
+
+    def to_record(self, failed_at: str) -> dict[str, Any]:
+        """The dead-letter record as published (schemas/dead-letter.v1.json)."""
+        return {
+            "schema_version": DEAD_LETTER_SCHEMA_VERSION,
+            "reason": self.reason.value,
+            "message": self.message,
+            "stage": self.stage,
+            "failed_at": failed_at,
+            "source": self.source,
+            "origin": {
+                "topic": self.origin.topic,
+                "partition": self.origin.partition,
+                "offset": self.origin.offset,
+            },
+            "original_base64": base64.b64encode(self.original).decode("ascii"),
+        }
+
+
+Outcome = Emit | DeadLetter
