@@ -1,0 +1,52 @@
+"""structlog JSON lines on stdout, one object per event.
+
+Every line carries `timestamp` (RFC 3339 UTC), `level`, `event` and `service`; record-level
+lines add `topic`, `partition`, `offset` and `item_id` by binding them:
+
+    log = get_logger().bind(topic=tp.topic, partition=tp.partition, offset=offset)
+    log.info("dead_letter", reason="no_dateline")
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import IO, Any
+
+import orjson
+import structlog
+
+
+def _service_processor(service: str) -> structlog.types.Processor:
+    def add_service(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        event.setdefault("service", service)
+        return event
+
+    return add_service
+
+
+def _dumps(event: dict[str, Any], **_: Any) -> bytes:
+    # default=str: odd values (paths, exceptions) become text instead of failing the log call
+    return orjson.dumps(event, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO", stream: IO[bytes] | None = None) -> None:
+    """JSON lines at `level` and above to `stream` (stdout's byte buffer by default)."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            _service_processor(service),
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.BytesLoggerFactory(stream or sys.stdout.buffer),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**context: Any) -> structlog.typing.FilteringBoundLogger:
+    """A logger with `context` bound to every line it writes."""
+    return structlog.get_logger().bind(**context)

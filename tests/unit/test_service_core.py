@@ -1,0 +1,165 @@
+"""Service plumbing without a broker: settings, JSON logs, metrics, HTTP endpoints."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import ssl
+
+import aiohttp
+import orjson
+import pytest
+
+from wirestream.core.config import (
+    Secret,
+    add_settings_arguments,
+    settings_from,
+    settings_from_env,
+)
+from wirestream.core.http import Health, HttpServer, build_app
+from wirestream.core.logging import configure_logging, get_logger
+from wirestream.core.metrics import Metrics
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_settings_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_defaults_name_the_service_group_and_topics():
+    settings = settings_from_env("deduplicator", {})
+    assert settings.bootstrap == "127.0.0.1:9092"
+    assert settings.group == "wirestream-deduplicator"
+    assert settings.topics.items == "wire.items"
+    assert settings.topics.dedup_changelog == "wire.dedup-changelog"
+    assert settings.exactly_once
+    assert settings.consumer_kwargs()["isolation_level"] == "read_committed"
+    assert settings.consumer_kwargs()["enable_auto_commit"] is False
+
+
+def test_environment_then_flags_override_defaults():
+    env = {
+        "KAFKA_BOOTSTRAP": "k1:9092",
+        "WIRESTREAM_TOPIC_RAW": "in.raw",
+        "WIRESTREAM_GUARANTEE": "at-least-once",
+        "WIRESTREAM_BATCH_SIZE": "50",
+        "WIRESTREAM_LOG_LEVEL": "debug",
+    }
+    from_env = settings_from_env("normalizer", env)
+    assert (from_env.bootstrap, from_env.topics.raw) == ("k1:9092", "in.raw")
+    assert from_env.guarantee == "at_least_once"
+    assert from_env.consumer_kwargs()["isolation_level"] == "read_uncommitted"
+    assert (from_env.batch_size, from_env.log_level) == (50, "DEBUG")
+
+    args = parse(["--bootstrap", "k2:9092", "--topic-dedup-changelog", "x.log", "--group-id", "g"])
+    settings = settings_from(args, "normalizer", env)
+    assert settings.bootstrap == "k2:9092"
+    assert settings.topics.dedup_changelog == "x.log"
+    assert settings.topics.raw == "in.raw"  # env value kept where no flag was given
+    assert settings.group == "g"
+    assert settings.batch_size == 50
+
+
+def test_wirestream_bootstrap_wins_over_kafka_bootstrap():
+    env = {"KAFKA_BOOTSTRAP": "k1:9092", "WIRESTREAM_BOOTSTRAP": "w:9092"}
+    assert settings_from_env("x", env).bootstrap == "w:9092"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WIRESTREAM_GUARANTEE": "maybe"},
+        {"WIRESTREAM_BATCH_SIZE": "many"},
+        {"WIRESTREAM_METRICS_PORT": "70000"},
+    ],
+)
+def test_bad_values_are_rejected_with_a_clear_error(env):
+    with pytest.raises(ValueError):
+        settings_from_env("x", env)
+
+
+def test_sasl_ssl_pass_through_and_secrets_are_masked():
+    env = {
+        "WIRESTREAM_SECURITY_PROTOCOL": "sasl_ssl",
+        "WIRESTREAM_SASL_MECHANISM": "scram-sha-512",
+        "WIRESTREAM_SASL_USERNAME": "wire",
+        "WIRESTREAM_SASL_PASSWORD": "hunter2",
+    }
+    settings = settings_from_env("enricher", env)
+    kwargs = settings.client_kwargs()
+    assert kwargs["security_protocol"] == "SASL_SSL"
+    assert kwargs["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert kwargs["sasl_plain_username"] == "wire"
+    assert kwargs["sasl_plain_password"] == "hunter2"
+    assert isinstance(kwargs["ssl_context"], ssl.SSLContext)
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in str(Secret("hunter2"))
+
+
+def test_log_lines_are_json_with_bound_context():
+    out = io.BytesIO()
+    configure_logging("normalizer", "INFO", stream=out)
+    log = get_logger(topic="wire.raw", partition=2, offset=17)
+    log.debug("hidden")
+    log.info("dead_letter", item_id="abc", reason="no_dateline")
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    event = orjson.loads(lines[0])
+    assert event["service"] == "normalizer"
+    assert (event["topic"], event["partition"], event["offset"]) == ("wire.raw", 2, 17)
+    assert (event["event"], event["level"], event["item_id"]) == ("dead_letter", "info", "abc")
+    assert event["timestamp"].endswith("Z")
+
+
+def test_metrics_expose_prefixed_names_and_stage_counts():
+    metrics = Metrics("enricher")
+    metrics.consumed.labels("enricher", "wire.unique").inc(3)
+    metrics.dead_letters.labels("enricher", "enricher", "invalid_item").inc()
+    metrics.watch_stage_counts(lambda: [("enricher", {"gazetteer_miss": 4})])
+    text = metrics.exposition().decode()
+    assert 'wirestream_records_consumed_total{service="enricher",topic="wire.unique"} 3.0' in text
+    events = 'wirestream_stage_events_total{event="gazetteer_miss",service="enricher",'
+    assert events + 'stage="enricher"} 4.0' in text
+    assert "wirestream_build_info{" in text
+    names = {
+        line.split("{")[0].split(" ")[0]
+        for line in text.splitlines()
+        if line.startswith("wirestream_")
+    }
+    assert all(name.startswith("wirestream_") for name in names)
+
+
+async def test_http_endpoints_follow_health_and_accept_extra_routes():
+    from aiohttp import web
+
+    async def ping(_: web.Request) -> web.Response:
+        return web.Response(text="pong")
+
+    health = Health()
+    metrics = Metrics("x")
+    server = HttpServer(
+        build_app(health, metrics.registry, [web.get("/ping", ping)]), "127.0.0.1", 0
+    )
+    await server.start()
+    try:
+        assert server.port > 0
+        async with aiohttp.ClientSession() as http:
+
+            async def get(path: str) -> tuple[int, bytes]:
+                async with http.get(server.url + path) as response:
+                    return response.status, await response.read()
+
+            assert (await get("/healthz"))[0] == 200
+            status, body = await get("/readyz")
+            assert status == 503 and orjson.loads(body)["reason"] == "starting"
+            health.set_ready()
+            assert (await get("/readyz"))[0] == 200
+            status, body = await get("/metrics")
+            assert status == 200 and b"wirestream_build_info" in body
+            assert (await get("/ping")) == (200, b"pong")
+            health.fail("broker unreachable")
+            assert (await get("/healthz"))[0] == 503
+            assert (await get("/readyz"))[0] == 503
+    finally:
+        await server.stop()
