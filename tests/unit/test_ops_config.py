@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.metrics import MetricWrapperBase
 from ruamel.yaml import YAML
 
 from wirestream.core.metrics import Metrics
@@ -150,3 +151,40 @@ def test_grafana_provisioning_matches_the_dashboard_and_the_compose_mounts():
         assert panel["datasource"]["uid"] == uid
         assert all(target["datasource"]["uid"] == uid for target in panel["targets"])
         assert panel["description"], panel["title"]
+
+
+def readme_table(heading: str) -> list[list[str]]:
+    """The rows of the first table under `## heading` in ops/README.md, cells unquoted."""
+    text = (OPS / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    return [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_metric_reference_documents_every_metric_with_its_type_and_labels():
+    metrics = Metrics("normalizer")
+    metrics.watch_stage_counts(lambda: [("enricher", {"gazetteer_miss": 1})])
+    for metric in vars(metrics).values():
+        if isinstance(metric, MetricWrapperBase) and metric._labelnames:
+            # A family shows its labels only once a child exists: make one of each.
+            metric.labels(*("x" for _ in metric._labelnames))
+    wire_type = {"counter": "counter", "histogram": "histogram", "gauge": "gauge", "info": "gauge"}
+    exposed = {}
+    for family in metrics.registry.collect():
+        name = family.name + {"counter": "_total", "info": "_info"}.get(family.type, "")
+        sample_labels = {label for s in family.samples for label in s.labels if label != "le"}
+        exposed[name] = (wire_type[family.type], sample_labels)
+    documented = {
+        row[0]: (row[1], {label.strip().strip("`") for label in row[2].split(",")})
+        for row in readme_table("Metric reference")
+    }
+    assert set(documented) == set(exposed)
+    for name, (kind, labels) in documented.items():
+        assert (kind, labels) == exposed[name], name
+
+
+def test_readme_describes_every_dashboard_panel_and_alert():
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    panels = {p["title"] for p in dashboard["panels"] if p["type"] != "row"}
+    assert {row[1] for row in readme_table("Dashboard panels")} == panels
+    assert {row[0] for row in readme_table("Alert rules")} == {name for name, _ in alert_exprs()}
