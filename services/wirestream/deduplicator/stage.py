@@ -1,0 +1,213 @@
+"""The deduplicator stage: each normalized item becomes new, an update, or a duplicate.
+
+State is kept per input partition (the normalizer routes likely duplicates to one
+partition), so the Kafka runtime can restore a partition from its changelog on assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
+from wirestream.deduplicator.config import DedupConfig
+from wirestream.deduplicator.index import CandidateIndex, Decision, StoryIndex
+from wirestream.deduplicator.shingles import item_texts, shingle_hashes
+
+STAGE_NAME = "deduplicator"
+
+
+class InvalidItem(ValueError):
+    """An item without what deduplication needs."""
+
+
+class DedupInput:
+    """What the decision needs from a wire item, checked."""
+
+    __slots__ = ("agencies", "item_id", "shingles", "time")
+
+    def __init__(self, item: Any, shingle_size: int) -> None:
+        if not isinstance(item, dict):
+            raise InvalidItem(f"item is a {type(item).__name__}, not an object")
+        item_id = item.get("id")
+        if not isinstance(item_id, str) or not item_id:
+            raise InvalidItem("item has no id")
+        body = item.get("body_text")
+        headline = item.get("headline")
+        subheadings = item.get("subheadings") or []
+        if not isinstance(body, str):
+            raise InvalidItem("item has no body_text")
+        if headline is not None and not isinstance(headline, str):
+            raise InvalidItem("headline is not a string")
+        if not isinstance(subheadings, list) or not all(isinstance(s, str) for s in subheadings):
+            raise InvalidItem("subheadings is not a list of strings")
+        self.item_id = item_id
+        self.time = item_time(item.get("published_at"), item.get("fetched_at"))
+        self.agencies = agency_codes(item.get("agencies") or [])
+        self.shingles = shingle_hashes(item_texts(body, headline, subheadings), shingle_size)
+        if not self.shingles:
+            raise InvalidItem("item has no words to compare")
+
+
+def item_time(published_at: Any, fetched_at: Any) -> float:
+    """Seconds since the epoch that place an item in the window: when it was published,
+    else when it was fetched. A publication time after the fetch is a parsing slip, so the
+    earlier of the two counts."""
+    published = _timestamp("published_at", published_at) if published_at is not None else None
+    fetched = _timestamp("fetched_at", fetched_at) if fetched_at is not None else None
+    if published is None and fetched is None:
+        raise InvalidItem("item has neither published_at nor fetched_at")
+    if published is None or fetched is None:
+        return published if fetched is None else fetched  # type: ignore[return-value]
+    return min(published, fetched)
+
+
+def _timestamp(field: str, value: Any) -> float:
+    if not isinstance(value, str):
+        raise InvalidItem(f"{field} is not a string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidItem(f"{field} is not an RFC 3339 time: {value[:40]!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def agency_codes(agencies: Any) -> tuple[str, ...]:
+    if not isinstance(agencies, list):
+        raise InvalidItem("agencies is not a list")
+    codes = []
+    for agency in agencies:
+        code = agency.get("code") if isinstance(agency, dict) else None
+        if not isinstance(code, str):
+            raise InvalidItem("an agency has no code")
+        codes.append(code.upper())
+    return tuple(sorted(set(codes)))
+
+
+class Deduplicator:
+    """`StatefulStage`: decides new / update / duplicate per item, state per partition.
+
+    Counters for the metrics layer: `decisions` (by status), `dead_letters`,
+    `evictions()`, `entries()`.
+    """
+
+    name = STAGE_NAME
+
+    def __init__(
+        self,
+        config: DedupConfig | None = None,
+        candidate_index: type[CandidateIndex] | None = None,
+    ) -> None:
+        """`candidate_index`: a class taking the config, to swap the candidate search
+        (the benchmark's datasketch baseline); the anchor index by default."""
+        self.config = config or DedupConfig()
+        self._candidate_index = candidate_index
+        self._partitions: dict[int, StoryIndex] = {}
+        self.decisions: dict[str, int] = {"new": 0, "update": 0, "duplicate": 0}
+        self.dead_letters = 0
+        self._evictions_of_revoked = 0
+
+    def process(self, record: Any, origin: Origin) -> list[Outcome]:
+        try:
+            return [self._process(record, origin)]
+        except InvalidItem as exc:
+            return [self._dead_letter(Reason.INVALID_ITEM, str(exc), record, origin)]
+        except Exception as exc:  # never raise: a bug dead-letters the item, not the partition
+            message = f"{type(exc).__name__}: {exc}"
+            return [self._dead_letter(Reason.STAGE_ERROR, message, record, origin)]
+
+    def _process(self, record: Any, origin: Origin) -> Outcome:
+        fields = DedupInput(record, self.config.shingle_size)
+        decision = self._partition(origin.partition).decide(
+            fields.item_id, fields.time, fields.shingles, fields.agencies
+        )
+        self.decisions[decision.status] += 1
+        return Emit(
+            key=decision.story_id,
+            item=with_decision(record, decision),
+            publish=decision.status != "duplicate",
+        )
+
+    def _partition(self, partition: int) -> StoryIndex:
+        index = self._partitions.get(partition)
+        if index is None:
+            index = self._partitions[partition] = self._new_index()
+        return index
+
+    def _new_index(self) -> StoryIndex:
+        factory = self._candidate_index
+        return StoryIndex(self.config, factory(self.config) if factory else None)
+
+    def _dead_letter(self, reason: Reason, message: str, record: Any, origin: Origin) -> DeadLetter:
+        self.dead_letters += 1
+        source = record.get("source") if isinstance(record, dict) else None
+        return DeadLetter(
+            reason=reason,
+            message=message,
+            original=_original_bytes(record),
+            stage=self.name,
+            origin=origin,
+            source=source if isinstance(source, str) else None,
+        )
+
+    # StatefulStage
+
+    def assign(self, partition: int, changelog: Iterable[tuple[bytes, bytes | None]]) -> None:
+        """Restore a partition from its changelog. Raises `StateError` on unreadable state:
+        deciding on a silently emptied partition would publish duplicates as new."""
+        factory = self._candidate_index
+        self._partitions[partition] = StoryIndex.restore(
+            self.config, changelog, factory(self.config) if factory else None
+        )
+
+    def revoke(self, partition: int) -> None:
+        index = self._partitions.pop(partition, None)
+        if index is not None:
+            self._evictions_of_revoked += index.evictions
+
+    def drain_changes(self, partition: int) -> list[tuple[bytes, bytes | None]]:
+        index = self._partitions.get(partition)
+        return index.drain_changes() if index is not None else []
+
+    def snapshot(self, partition: int) -> bytes:
+        """A partition's whole state as one blob (see `StoryIndex.restore`)."""
+        return self._partition(partition).snapshot()
+
+    # Counters
+
+    def evictions(self) -> int:
+        return self._evictions_of_revoked + sum(i.evictions for i in self._partitions.values())
+
+    def entries(self) -> int:
+        return sum(len(index) for index in self._partitions.values())
+
+    def partition_entries(self) -> dict[int, int]:
+        return {partition: len(index) for partition, index in self._partitions.items()}
+
+
+def with_decision(item: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """A copy of `item` with its story, version and dedup verdict."""
+    return {
+        **item,
+        "story_id": decision.story_id,
+        "version": decision.version,
+        "dedup": {
+            "status": decision.status,
+            "matched_id": decision.matched_id,
+            "similarity": decision.similarity,
+        },
+    }
+
+
+def _original_bytes(record: Any) -> bytes:
+    if isinstance(record, bytes | bytearray):
+        return bytes(record)
+    try:
+        return orjson.dumps(record)
+    except TypeError:
+        return repr(record).encode("utf-8", "replace")

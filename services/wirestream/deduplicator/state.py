@@ -1,0 +1,151 @@
+"""The byte format of a partition's dedup state: changelog records and snapshots.
+
+State is a set of key/value records, so it maps onto a compacted Kafka changelog topic (one
+changelog partition per input partition): one record per remembered item version, a
+tombstone (value None) when it leaves the window, and one `meta` record for the partition's
+clock. Replaying the records in order rebuilds the state exactly; a snapshot is the same
+records, length-prefixed into one blob.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import orjson
+
+FORMAT_VERSION = 1
+META_KEY = b"meta"
+_ENTRY_PREFIX = b"e:"
+_HEADER = struct.Struct("<BI")  # format version, length of the JSON part
+_LENGTH = struct.Struct("<i")  # record lengths in a snapshot; -1 for a tombstone
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+class StateError(ValueError):
+    """A changelog record or snapshot that cannot be read."""
+
+
+class EntryRecord(NamedTuple):
+    """One remembered item version as stored."""
+
+    seq: int
+    item_id: str
+    story_id: str
+    version: int
+    time: float
+    agencies: tuple[str, ...]
+    shingles: array  # array("I") of 32-bit shingle hashes
+
+
+class MetaRecord(NamedTuple):
+    """The partition's clock: the latest item time seen, and the next entry sequence number."""
+
+    watermark: float
+    next_seq: int
+
+
+def entry_key(seq: int) -> bytes:
+    return _ENTRY_PREFIX + str(seq).encode()
+
+
+def encode_entry(record: EntryRecord) -> bytes:
+    head = orjson.dumps(
+        [record.item_id, record.story_id, record.version, record.time, list(record.agencies)]
+    )
+    shingles = record.shingles
+    if not _LITTLE_ENDIAN:
+        shingles = array("I", shingles)
+        shingles.byteswap()
+    return _HEADER.pack(FORMAT_VERSION, len(head)) + head + shingles.tobytes()
+
+
+def decode_entry(key: bytes, value: bytes) -> EntryRecord:
+    try:
+        seq = int(key[len(_ENTRY_PREFIX) :])
+        version, head_len = _HEADER.unpack_from(value)
+        if version != FORMAT_VERSION:
+            raise StateError(f"unknown state format {version}")
+        start = _HEADER.size
+        item_id, story_id, item_version, time, agencies = orjson.loads(
+            value[start : start + head_len]
+        )
+        shingles = array("I")
+        shingles.frombytes(value[start + head_len :])
+    except (struct.error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        raise StateError(f"bad entry record {key!r}: {exc}") from exc
+    if not _LITTLE_ENDIAN:
+        shingles.byteswap()
+    return EntryRecord(seq, item_id, story_id, item_version, time, tuple(agencies), shingles)
+
+
+def encode_meta(meta: MetaRecord) -> bytes:
+    # No item seen yet: the clock is at minus infinity, which JSON cannot hold.
+    watermark = None if meta.watermark == float("-inf") else meta.watermark
+    return orjson.dumps({"v": FORMAT_VERSION, "watermark": watermark, "seq": meta.next_seq})
+
+
+def decode_meta(value: bytes) -> MetaRecord:
+    try:
+        fields = orjson.loads(value)
+        watermark = fields["watermark"]
+        return MetaRecord(
+            float("-inf") if watermark is None else float(watermark), int(fields["seq"])
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise StateError(f"bad meta record: {exc}") from exc
+
+
+def is_entry_key(key: bytes) -> bool:
+    return key.startswith(_ENTRY_PREFIX)
+
+
+def compact(records: Iterable[tuple[bytes, bytes | None]]) -> dict[bytes, bytes]:
+    """The live records after replaying a changelog: the last value per key, minus tombstones."""
+    live: dict[bytes, bytes] = {}
+    for key, value in records:
+        if value is None:
+            live.pop(key, None)
+        else:
+            live[key] = value
+    return live
+
+
+def pack_records(records: Iterable[tuple[bytes, bytes | None]]) -> bytes:
+    """Records as one snapshot blob."""
+    parts: list[bytes] = []
+    for key, value in records:
+        parts.append(_LENGTH.pack(len(key)))
+        parts.append(key)
+        if value is None:
+            parts.append(_LENGTH.pack(-1))
+        else:
+            parts.append(_LENGTH.pack(len(value)))
+            parts.append(value)
+    return b"".join(parts)
+
+
+def unpack_records(blob: bytes) -> list[tuple[bytes, bytes | None]]:
+    """The records of a snapshot blob."""
+    records: list[tuple[bytes, bytes | None]] = []
+    view = memoryview(blob)
+    offset = 0
+    try:
+        while offset < len(blob):
+            (key_len,) = _LENGTH.unpack_from(view, offset)
+            offset += _LENGTH.size
+            key = bytes(view[offset : offset + key_len])
+            offset += key_len
+            (value_len,) = _LENGTH.unpack_from(view, offset)
+            offset += _LENGTH.size
+            value = None if value_len < 0 else bytes(view[offset : offset + value_len])
+            offset += max(value_len, 0)
+            if key_len < 0 or offset > len(blob):
+                raise StateError("truncated snapshot")
+            records.append((key, value))
+    except struct.error as exc:
+        raise StateError(f"truncated snapshot: {exc}") from exc
+    return records
