@@ -1,0 +1,153 @@
+"""`wirestream process`: run the pipeline stages in-process over files or stdin (no broker).
+
+    wirestream process [--all] [--fetched-at TIME] [--dead-letter FILE] PATH...
+
+PATH is an NDJSON file of raw envelopes (`.ndjson`/`.jsonl`, one per line), a text or HTML
+page file (wrapped in an envelope: content type by extension or sniffing; `fetched_at` from
+`--fetched-at`, else the file's modification time, or now for stdin), or `-` for stdin
+(NDJSON when it starts with `{`, else a page). Items go to stdout as NDJSON in input order;
+rejects go to the dead-letter file as NDJSON and as one summary line each to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from wirestream.core.chain import Chain
+from wirestream.core.records import DeadLetter, Emit, Origin
+from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
+from wirestream.normalizer.text import decode_page
+from wirestream.pipeline import PipelineOptions, build_stages
+
+STDIN = "-"
+_NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<body", b"<head", b"<p>", b"<div")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        metavar="PATH",
+        nargs="+",
+        help="an .ndjson file of raw envelopes, a text or HTML page file, or - for stdin",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also print items the pipeline holds back (duplicates)",
+    )
+    parser.add_argument(
+        "--fetched-at",
+        metavar="TIME",
+        type=_rfc3339_argument,
+        help="RFC 3339 fetch time for page files (default: the file's modification time)",
+    )
+    parser.add_argument(
+        "--dead-letter",
+        metavar="FILE",
+        type=Path,
+        help="write dead-letter records here as NDJSON",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if path != STDIN and not Path(path).is_file():
+            print(f"wirestream process: error: no such file: {path}", file=sys.stderr)
+            return 2
+    if args.paths.count(STDIN) > 1:
+        print("wirestream process: error: stdin (-) given more than once", file=sys.stderr)
+        return 2
+    try:
+        dead_letters = args.dead_letter.open("wb") if args.dead_letter else None
+    except OSError as error:
+        print(f"wirestream process: error: --dead-letter: {error}", file=sys.stderr)
+        return 2
+    chain = Chain(build_stages(PipelineOptions()))
+    out = sys.stdout.buffer
+    try:
+        for record in _records(args.paths, args.fetched_at):
+            for outcome in chain.process(record.data, Origin()):
+                if isinstance(outcome, Emit):
+                    if outcome.publish or args.all:
+                        out.write(orjson.dumps(outcome.item) + b"\n")
+                else:
+                    _reject(outcome, record.location, dead_letters)
+    finally:
+        out.flush()
+        if dead_letters is not None:
+            dead_letters.close()
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    data: bytes  # a raw envelope, as the producer would publish it
+    location: str  # "file.ndjson:3", "page.txt", "<stdin>:2"
+
+
+def _records(paths: list[str], fetched_at: datetime | None) -> Iterator[InputRecord]:
+    for path in paths:
+        if path == STDIN:
+            data = sys.stdin.buffer.read()
+            if data.lstrip()[:1] == b"{":
+                yield from _envelope_lines(data.splitlines(), "<stdin>")
+            else:
+                yield InputRecord(_page_envelope(data, "stdin", fetched_at), "<stdin>")
+        elif path.lower().endswith(_NDJSON_SUFFIXES):
+            with open(path, "rb") as lines:
+                yield from _envelope_lines(lines, path)
+        else:
+            file = Path(path)
+            when = fetched_at or datetime.fromtimestamp(file.stat().st_mtime, UTC)
+            yield InputRecord(_page_envelope(file.read_bytes(), file.name, when), path)
+
+
+def _envelope_lines(lines: BinaryIO | list[bytes], name: str) -> Iterator[InputRecord]:
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip(b"\r\n")
+        if line.strip():  # blank lines separate nothing; they are not records
+            yield InputRecord(line, f"{name}:{number}")
+
+
+def _page_envelope(data: bytes, name: str, fetched_at: datetime | None) -> bytes:
+    envelope = {
+        "source": f"file:{name}",
+        "fetched_at": format_rfc3339(fetched_at or datetime.now(UTC)),
+        "content_type": "text/html" if _looks_like_html(name, data) else "text/plain",
+        "body": decode_page(data),
+    }
+    return orjson.dumps(envelope)
+
+
+def _looks_like_html(name: str, data: bytes) -> bool:
+    if name.lower().endswith(_HTML_SUFFIXES):
+        return True
+    head = data[:1024].lower()
+    return any(marker in head for marker in _HTML_MARKERS)
+
+
+def _reject(dead_letter: DeadLetter, location: str, sink: BinaryIO | None) -> None:
+    failed_at = format_rfc3339(datetime.now(UTC))
+    if sink is not None:
+        sink.write(orjson.dumps(dead_letter.to_record(failed_at)) + b"\n")
+    print(
+        f"dead letter: {location}: {dead_letter.reason.value}: {dead_letter.message}",
+        file=sys.stderr,
+    )
+
+
+def _rfc3339_argument(text: str) -> datetime:
+    try:
+        return parse_rfc3339(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

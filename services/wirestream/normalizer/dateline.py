@@ -1,0 +1,122 @@
+"""Datelines: the `PLACE (AGENCY/AGENCY) - ` opening of a wire paragraph.
+
+Forms recognised at the start of a line (Dutch and English wire styles):
+    VLADIVOSTOK (ANP/RTR/AFP) - De Noord-Koreaanse leider ...
+    'S-HERTOGENBOSCH (ANP) - ...          GENÈVE (ANP/AFP) - ...
+    WASHINGTON, March 9 (Reuters) - ...   NAIROBI (Reuters) - ...
+    KANSAS CITY, Mo. (AP) — ...           AMSTERDAM - ...   DEN HAAG, 3 februari (ANP) - ...
+The place must be written in capitals; that, plus the dash, is what separates a dateline
+from an ordinary sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Capitals of the Latin, Greek and Cyrillic scripts (Python's `re` has no \p{Lu}).
+_UPPER = "".join(ch for ch in map(chr, range(0x41, 0x530)) if ch.isupper())
+_PLACE_WORD = f"['’]?[{_UPPER}][{_UPPER}'’.\\-]*"
+
+_MONTH_NAMES = (
+    ("january", "jan", "januari"),
+    ("february", "feb", "februari"),
+    ("march", "mar", "maart", "mrt"),
+    ("april", "apr"),
+    ("may", "mei"),
+    ("june", "jun", "juni"),
+    ("july", "jul", "juli"),
+    ("august", "aug", "augustus"),
+    ("september", "sep", "sept"),
+    ("october", "oct", "oktober", "okt"),
+    ("november", "nov"),
+    ("december", "dec"),
+)
+MONTHS: dict[str, int] = {
+    name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names
+}
+_DUTCH_MONTHS = frozenset(
+    ("januari", "februari", "maart", "mrt", "mei", "juni", "juli", "augustus", "oktober", "okt")
+)
+_MONTH = "(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
+
+_DATELINE = re.compile(
+    rf"(?P<place>{_PLACE_WORD}(?: {_PLACE_WORD}){{0,4}})"
+    r"(?:,\s*(?:"
+    rf"(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?"
+    rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTH})\.?(?:\s+(?P<year2>\d{{4}}))?"
+    r"|(?P<region>[A-Z][a-z]{1,12}\.(?:\s?[A-Z][a-z]{0,3}\.)?)"
+    r"))?"
+    r"(?:\s*\((?P<agencies>[^()\n]{1,60})\))?"
+    r"\s*(?:--|[-–—])\s*(?=\S)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatelineDate:
+    """A calendar date written in a dateline (`March 9`, `3 februari`); the year is inferred
+    from the fetch time when absent."""
+
+    month: int
+    day: int
+    year: int | None
+    dutch: bool  # Dutch month names: a Europe/Amsterdam calendar day
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    raw: str  # as written, without agencies and dash: "WASHINGTON, March 9", "'S-HERTOGENBOSCH"
+    place: str  # the place in capitals as written: "WASHINGTON", "GENÈVE"
+    agencies: tuple[str, ...]  # as written: ("ANP", "RTR")
+    date: DatelineDate | None
+
+    @property
+    def display_place(self) -> str:
+        """The place in title case ("Den Haag", "Genève", "'s-Hertogenbosch")."""
+        titled = self.place.title()
+        if titled.startswith(("'S-", "’S-")):
+            titled = titled[0] + "s" + titled[2:]
+        return titled
+
+    @property
+    def routing_key(self) -> str:
+        """Upper case, accents folded, one apostrophe form: how one place always spells."""
+        folded = unicodedata.normalize("NFKD", self.place.replace("’", "'"))
+        return "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
+
+
+def parse_dateline(line: str) -> tuple[Dateline, str] | None:
+    """The dateline opening `line` and the text after it, or None."""
+    match = _DATELINE.match(line)
+    if match is None:
+        return None
+    place = match["place"].rstrip("-")
+    if sum(ch.isalpha() for ch in place) < 2:
+        return None
+    agencies = match["agencies"]
+    raw_end = line.rindex("(", 0, match.start("agencies")) if agencies else match.end()
+    dateline = Dateline(
+        raw=line[:raw_end].rstrip(" -–—"),
+        place=place,
+        agencies=tuple(a.strip() for a in agencies.split("/") if a.strip()) if agencies else (),
+        date=_date(match),
+    )
+    return dateline, line[match.end() :]
+
+
+def _date(match: re.Match[str]) -> DatelineDate | None:
+    month_name = match["month"] or match["month2"]
+    if month_name is None:
+        return None
+    day = int(match["day"] or match["day2"])
+    year = match["year"] or match["year2"]
+    month_name = month_name.lower()
+    if not 1 <= day <= 31:
+        return None
+    return DatelineDate(
+        month=MONTHS[month_name],
+        day=day,
+        year=int(year) if year else None,
+        dutch=month_name in _DUTCH_MONTHS,
+    )

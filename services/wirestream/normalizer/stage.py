@@ -1,0 +1,150 @@
+"""The normalizer stage: one raw envelope in, its article and teasers out as wire items."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import xxhash
+
+from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind
+from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
+from wirestream.normalizer.dateline import Dateline
+from wirestream.normalizer.envelope import (
+    Envelope,
+    EnvelopeError,
+    format_rfc3339,
+    parse_envelope,
+)
+from wirestream.normalizer.html import html_to_text
+from wirestream.normalizer.language import detect_language
+from wirestream.normalizer.page import Article, Teaser, split_page
+from wirestream.normalizer.text import clean_lines
+from wirestream.normalizer.timeparse import resolve
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+_HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_FINGERPRINT_WORDS = 8
+_WORD = re.compile(r"\w+")
+
+
+class Normalizer:
+    """Raw envelope bytes → `Emit`s keyed by routing key, or one `DeadLetter`. Never raises."""
+
+    name = "normalizer"
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    def process(self, record: Any, origin: Origin) -> list[Outcome]:
+        raw = _as_bytes(record)
+        if raw is None:
+            message = f"record is a {type(record).__name__}, not bytes or text"
+            original = repr(record).encode("utf-8", errors="replace")[: self.max_bytes]
+            return [DeadLetter(Reason.INVALID_ENVELOPE, message, original, self.name, origin)]
+        try:
+            return self._normalize(raw, origin)
+        except EnvelopeError as error:
+            return [DeadLetter(error.reason, error.message, raw, self.name, origin, error.source)]
+        except Exception as error:  # the stage contract: a bug dead-letters one record only
+            message = f"{type(error).__name__}: {error}"
+            return [DeadLetter(Reason.STAGE_ERROR, message, raw, self.name, origin)]
+
+    def _normalize(self, raw: bytes, origin: Origin) -> list[Outcome]:
+        envelope = parse_envelope(raw, self.max_bytes)
+        body = envelope.body
+        if envelope.content_type == "text/html" or _HTML_START.match(body):
+            body = html_to_text(body)
+        page = split_page(clean_lines(body))
+        if not page.has_dateline:
+            raise EnvelopeError(
+                Reason.NO_DATELINE,
+                "no dateline anywhere on the page (cookie wall, error page or not wire text?)",
+                envelope.source,
+            )
+        page_items = ([(0, page.article)] if page.article else []) + [
+            (position, teaser) for position, teaser in enumerate(page.teasers, start=1)
+        ]
+        raw_id = envelope.id or xxhash.xxh3_128_hexdigest(raw)
+        outcomes: list[Outcome] = []
+        for position, part in page_items:
+            item = _item(part, position, page.section, envelope, raw_id, origin)
+            outcomes.append(Emit(item["routing_key"], item))
+        return outcomes
+
+
+def _item(
+    part: Article | Teaser,
+    position: int,
+    section: str | None,
+    envelope: Envelope,
+    raw_id: str,
+    origin: Origin,
+) -> dict[str, Any]:
+    kind: ItemKind = "article" if isinstance(part, Article) else "teaser"
+    body_text = "\n\n".join(part.paragraphs)
+    headline = part.headline
+    dateline = part.dateline
+    published_at, precision = resolve(
+        part.time_text, dateline.date if dateline else None, envelope.fetched_at
+    )
+    return {
+        "schema_version": ITEM_SCHEMA_VERSION,
+        "id": _hash(f"{raw_id}\x1f{position}\x1f{headline}\x1f{body_text}"),
+        "kind": kind,
+        "headline": headline,
+        "body_text": body_text,
+        "subheadings": part.subheadings if isinstance(part, Article) else [],
+        "section": section,
+        "language": detect_language(f"{headline}. {body_text}" if headline else body_text),
+        "dateline": _dateline_record(dateline) if dateline else None,
+        "agencies": [{"code": code, "name": None} for code in dateline.agencies]
+        if dateline
+        else [],
+        "published_at": format_rfc3339(published_at) if published_at else None,
+        "published_precision": precision,
+        "fetched_at": format_rfc3339(envelope.fetched_at),
+        "source": envelope.source,
+        "word_count": len(body_text.split()),
+        "routing_key": dateline.routing_key if dateline else text_fingerprint(body_text),
+        "provenance": {
+            "raw_id": raw_id,
+            "position": position,
+            "url": envelope.url,
+            "topic": origin.topic,
+            "partition": origin.partition if origin.topic is not None else None,
+            "offset": origin.offset,
+        },
+    }
+
+
+def text_fingerprint(text: str) -> str:
+    """Routing key for an item without a dateline: a hash of its opening words, which a
+    teaser shares with the article it leads."""
+    words = _WORD.findall(text.lower())[:_FINGERPRINT_WORDS]
+    return "~" + xxhash.xxh64_hexdigest(" ".join(words).encode())
+
+
+def _hash(text: str) -> str:
+    return xxhash.xxh3_128_hexdigest(text.encode("utf-8", errors="surrogatepass"))
+
+
+def _dateline_record(dateline: Dateline) -> dict[str, Any]:
+    return {
+        "raw": dateline.raw,
+        "place": dateline.display_place,
+        "country_code": None,
+        "lat": None,
+        "lon": None,
+        "geonames_id": None,
+    }
+
+
+def _as_bytes(record: Any) -> bytes | None:
+    if isinstance(record, bytes):
+        return record
+    if isinstance(record, bytearray | memoryview):
+        return bytes(record)
+    if isinstance(record, str):
+        return record.encode("utf-8", errors="surrogatepass")
+    return None

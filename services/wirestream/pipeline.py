@@ -1,0 +1,22 @@
+"""The pipeline's stages in order, built from options. Later stages append themselves here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wirestream.core.stage import Stage
+from wirestream.normalizer import DEFAULT_MAX_BYTES, Normalizer
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """Knobs of every stage; each stage's engineer adds its fields with defaults."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES  # normalizer: larger raw records are dead-lettered
+
+
+def build_stages(options: PipelineOptions | None = None) -> list[Stage]:
+    """The stages `wirestream process` and `serve pipeline` chain, in order."""
+    options = options or PipelineOptions()
+    stages: list[Stage] = [Normalizer(max_bytes=options.max_bytes)]
+    return stages

@@ -1,0 +1,147 @@
+"""`wirestream process`: files, NDJSON and stdin in; items, dead letters and exit codes out."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from schema_check import assert_valid
+from wirestream.cli import main
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+FETCHED_AT = "2026-02-01T12:00:00Z"
+
+
+def run_cli(argv, capsys, stdin: bytes | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    code = main(["process", *argv])
+    captured = capsys.readouterr()
+    items = [orjson.loads(line) for line in captured.out.splitlines()]
+    for item in items:
+        assert_valid("wire-item.v1", item)
+    return code, items, captured.err
+
+
+def test_page_file_with_fetched_at(capsys):
+    code, items, err = run_cli(
+        ["--fetched-at", FETCHED_AT, str(PAGES / "nl_binnenland.txt")], capsys
+    )
+    assert code == 0
+    assert err == ""
+    assert [item["dateline"]["raw"] for item in items] == [
+        "'S-HERTOGENBOSCH", "DEN HAAG", "AMSTERDAM", "UTRECHT", "GENÈVE"
+    ]  # fmt: skip
+    assert {item["fetched_at"] for item in items} == {FETCHED_AT}
+    assert items[0]["source"] == "file:nl_binnenland.txt"
+    assert items[1]["published_at"] == "2026-02-01T11:25:00Z"
+
+
+def test_fetched_at_defaults_to_the_file_mtime(tmp_path, capsys):
+    page = tmp_path / "page.txt"
+    page.write_bytes((PAGES / "nl_economie.txt").read_bytes())
+    os.utime(page, (1769947200, 1769947200))  # 2026-02-01T12:00:00Z
+    code, items, _ = run_cli([str(page)], capsys)
+    assert code == 0
+    assert {item["fetched_at"] for item in items} == {"2026-02-01T12:00:00Z"}
+    assert items[1]["published_at"] == "2026-02-01T09:00:00Z"  # 3 uur geleden
+
+
+def test_html_page_by_extension(capsys):
+    code, items, _ = run_cli(
+        ["--fetched-at", FETCHED_AT, str(PAGES / "nl_buitenland.html")], capsys
+    )
+    assert code == 0
+    assert [item["dateline"]["raw"] for item in items] == ["ATHENE", "MADRID", "ROME"]
+
+
+def test_ndjson_envelopes_in_input_order_with_dead_letters(tmp_path, capsys):
+    good = {
+        "source": "anp",
+        "fetched_at": FETCHED_AT,
+        "content_type": "text/plain",
+        "body": (PAGES / "multilingual.txt").read_text(encoding="utf-8"),
+        "id": "e-1",
+    }
+    second = dict(good, id="e-2", body="LONDEN (ANP) - Het Britse parlement stemt morgen.")
+    lines = [
+        orjson.dumps(good),
+        b"",
+        b"{broken json",
+        orjson.dumps(dict(good, body="")),
+        orjson.dumps(second),
+    ]
+    source = tmp_path / "envelopes.ndjson"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    dlq = tmp_path / "dlq.ndjson"
+    code, items, err = run_cli(["--dead-letter", str(dlq), str(source)], capsys)
+    assert code == 0
+    assert [(item["provenance"]["raw_id"], item["dateline"]["raw"]) for item in items] == [
+        ("e-1", "BERLIN"),
+        ("e-1", "PARIS"),
+        ("e-2", "LONDEN"),
+    ]
+    letters = [orjson.loads(line) for line in dlq.read_bytes().splitlines()]
+    assert [letter["reason"] for letter in letters] == ["invalid_envelope", "empty"]
+    for letter in letters:
+        assert_valid("dead-letter.v1", letter)
+    assert err.splitlines() == [
+        line for line in err.splitlines() if line.startswith(f"dead letter: {source}:")
+    ]
+    assert [line.split(": ")[1:3] for line in err.splitlines()] == [
+        [f"{source}:3", "invalid_envelope"],
+        [f"{source}:4", "empty"],
+    ]
+
+
+def test_stdin_page_and_stdin_ndjson(capsys, monkeypatch):
+    page = (PAGES / "nl_economie.txt").read_bytes()
+    code, items, _ = run_cli(["--fetched-at", FETCHED_AT, "-"], capsys, page, monkeypatch)
+    assert code == 0
+    assert [item["dateline"]["place"] for item in items] == ["Den Haag", "Rotterdam", "Eindhoven"]
+    envelope = orjson.dumps(
+        {"source": "s", "fetched_at": FETCHED_AT, "content_type": "text/plain",
+         "body": page.decode()}
+    )  # fmt: skip
+    code, items, _ = run_cli(["-"], capsys, envelope + b"\n", monkeypatch)
+    assert code == 0
+    assert len(items) == 3
+    assert items[0]["source"] == "s"
+
+
+def test_rejects_without_dead_letter_file_still_exit_zero(capsys):
+    code, items, err = run_cli(["--fetched-at", FETCHED_AT, str(PAGES / "cookie_wall.txt")], capsys)
+    assert code == 0
+    assert items == []
+    assert "no_dateline" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--fetched-at", "gisteren", "page.txt"],
+        ["/no/such/file.txt"],
+        ["-", "-"],
+    ],
+)
+def test_usage_errors_exit_2(argv, capsys):
+    try:
+        code = main(["process", *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 2
+    assert capsys.readouterr().err
+
+
+def test_all_flag_is_accepted_and_prints_published_items(capsys):
+    code, items, _ = run_cli(
+        ["--all", "--fetched-at", FETCHED_AT, str(PAGES / "en_world.txt")], capsys
+    )
+    assert code == 0
+    assert len(items) == 4
