@@ -150,7 +150,7 @@ def _write_stories(rng: random.Random, count: int, config: GeneratorConfig) -> l
                 rng, key, sibling.language, sibling.section, published,
                 place=sibling.place, kind=sibling.kind,
                 boilerplate=_boilerplate_of(sibling) or rng.choice(sibling.language.boilerplate),
-                avoid_lead=sibling.versions[0].paragraphs[0].sentences[0].template,
+                avoid_lead=sibling.lead_core,
             )  # fmt: skip
             story.near_miss_of = sibling.key
         else:

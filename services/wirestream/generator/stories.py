@@ -89,6 +89,7 @@ class Story:
     cast: dict[str, str]
     dated_dateline: bool = False  # English "WASHINGTON, March 9 (Reuters) - " form
     near_miss_of: str | None = None
+    lead_core: str = ""  # core clause of the lead sentence (a near miss uses another one)
     used_templates: set[str] = field(default_factory=set)
     written: int = 0  # sentences written so far, numbering their keys
 
@@ -141,7 +142,7 @@ def write_story(
     avoid_lead: str | None = None,
 ) -> Story:
     """A new story. `boilerplate` puts a shared phrase in the lead (near-miss stories);
-    `avoid_lead` keeps the lead template of the story it resembles out of this one."""
+    `avoid_lead` keeps the lead core of the story it resembles out of this one."""
     place = place or rng.choice(section.places)
     kind = kind or rng.choice(section.kinds)
     story_kind = language.kinds[kind]
@@ -150,8 +151,8 @@ def write_story(
     story = Story(key, language, section, place, kind, [], cast)
     story.dated_dateline = language.code == "en" and rng.random() < 0.3
 
-    leads = [t for t in story_kind.leads if t != avoid_lead]
-    lead = [_sentence(rng, story, rng.choice(leads))]
+    story.lead_core = rng.choice([t for t in story_kind.leads if t != avoid_lead])
+    lead = [_sentence(rng, story, _lead_template(rng, story))]
     if boilerplate is None and rng.random() < 0.35:
         boilerplate = rng.choice(language.boilerplate)
     if boilerplate is not None:
@@ -185,6 +186,17 @@ def write_story(
         )
     )
     return story
+
+
+def _lead_template(rng: random.Random, story: Story) -> str:
+    """The core clause, maybe continued by a clause and an attribution: few stories of a kind
+    share a whole lead sentence, while many share fragments of one."""
+    parts = [story.lead_core]
+    if rng.random() < 0.6:
+        parts.append(rng.choice(story.language.kinds[story.kind].extensions))
+    if rng.random() < 0.6:
+        parts.append(rng.choice(story.language.attributions))
+    return ", ".join(parts) + "."
 
 
 def _sentence(rng: random.Random, story: Story, template: str) -> Sentence:

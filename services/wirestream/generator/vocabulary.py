@@ -1,9 +1,10 @@
 """Word lists and sentence templates the generator builds stories from, in Dutch and English.
 
 Templates are `str.format_map` strings over a story's cast (`person`, `role`, `adj`, `city`,
-`country`, `org`, `thing`, `day`, `person2`) and per-sentence numbers (`n`, `m`). Every lead
-template carries several slots, so two stories of the same kind rarely share a whole sentence;
-`BOILERPLATE` sentences are shared on purpose (near-miss stories repeat them).
+`country`, `org`, `thing`, `day`, `person2`) and per-sentence numbers (`n`, `m`); `{Name}`
+capitalizes the slot. A lead sentence is composed of a core clause, an optional extension and
+an optional attribution, so two stories of the same kind share fragments but rarely a whole
+sentence; the `boilerplate` sentences are shared on purpose (near-miss stories repeat them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class Place:
 @dataclass(frozen=True, slots=True)
 class StoryKind:
     headlines: tuple[str, ...]
-    leads: tuple[str, ...]
+    leads: tuple[str, ...]  # the core clause of a lead sentence, no closing punctuation
+    extensions: tuple[str, ...]  # clauses a lead may continue with after a comma
     body: tuple[str, ...]
     things: tuple[str, ...]
 
@@ -45,6 +47,7 @@ class Language:
     sections: tuple[Section, ...]
     kinds: dict[str, StoryKind]
     generic_body: tuple[str, ...]
+    attributions: tuple[str, ...]  # "meldt {org}": how a lead sentence may end
     boilerplate: tuple[str, ...]
     subheadings: tuple[str, ...]
     roles: tuple[str, ...]
@@ -223,10 +226,21 @@ NL_KINDS = {
             "Aanval op {thing} bij {city} eist zeker {n} levens",
         ),
         leads=(
-            "{Adj} regionale autoriteiten hebben gemeld dat {thing} bij {city} {day} is getroffen door een drone, waarbij {n} doden en {m} gewonden zijn gevallen.",  # noqa: E501
-            "Bij een aanval op {thing} in de {adj} stad {city} zijn {day} zeker {n} mensen om het leven gekomen, meldt gouverneur {person}.",  # noqa: E501
-            "Het dodental door onrust in de regio rond {city} is {day} opgelopen tot {n}, zegt {role} {person} van {org}.",  # noqa: E501
-            "Een raketaanval op {thing} ten oosten van {city} heeft {day} aan {n} burgers het leven gekost en {m} gebouwen verwoest.",  # noqa: E501
+            "{Adj} regionale autoriteiten melden dat {thing} bij {city} {day} is getroffen door een drone, waarbij {n} doden zijn gevallen",  # noqa: E501
+            "Bij een aanval op {thing} in de {adj} stad {city} zijn {day} zeker {n} mensen om het leven gekomen",  # noqa: E501
+            "Het dodental door onrust in de regio rond {city} is {day} opgelopen tot {n}",
+            "Een raketaanval op {thing} ten oosten van {city} heeft {day} aan {n} burgers het leven gekost",  # noqa: E501
+            "In {city} zijn {day} bij beschietingen van {thing} {n} doden gevallen",
+            "Het leger heeft {day} {thing} bij {city} aangevallen, waarbij volgens eerste berichten {n} mensen omkwamen",  # noqa: E501
+        ),
+        extensions=(
+            "terwijl nog {m} mensen worden vermist",
+            "waarna {m} gezinnen hun huis moesten verlaten",
+            "kort nadat {person2} een bezoek aan de regio had aangekondigd",
+            "in de zwaarste nacht sinds {m} weken",
+            "ondanks een afgesproken bestand van {m} uur",
+            "waarbij ook {m} voertuigen in brand vlogen",
+            "nadat eerder die dag al {m} drones waren neergehaald",
         ),
         body=(
             "Volgens {person} zijn onder de slachtoffers ook {m} kinderen.",
@@ -256,10 +270,20 @@ NL_KINDS = {
             "Politie grijpt in bij demonstratie in {city}",
         ),
         leads=(
-            "Zeker {n} politiemensen zijn {day} gewond geraakt bij uit de hand gelopen protesten tegen {thing} in {city}.",  # noqa: E501
-            "In {city} zijn {day} {n} betogers aangehouden bij een demonstratie tegen {thing}, meldt {role} {person}.",  # noqa: E501
-            "Duizenden mensen zijn {day} in {city} de straat op gegaan tegen {thing}, waarna {n} relschoppers werden opgepakt.",  # noqa: E501
-            "De {adj} politie heeft {day} traangas ingezet tegen {n} demonstranten die in {city} protesteerden tegen {thing}.",  # noqa: E501
+            "Zeker {n} politiemensen zijn {day} gewond geraakt bij uit de hand gelopen protesten tegen {thing} in {city}",  # noqa: E501
+            "In {city} zijn {day} {n} betogers aangehouden bij een demonstratie tegen {thing}",
+            "Duizenden mensen zijn {day} in {city} de straat op gegaan tegen {thing}, waarna {n} relschoppers werden opgepakt",  # noqa: E501
+            "De {adj} politie heeft {day} traangas ingezet tegen {n} demonstranten die in {city} protesteerden tegen {thing}",  # noqa: E501
+            "Een mars van {n} boeren tegen {thing} heeft {day} het verkeer in {city} urenlang lamgelegd",  # noqa: E501
+            "Bij een sit-in tegen {thing} voor het stadhuis van {city} zijn {day} {n} activisten weggedragen",  # noqa: E501
+        ),
+        extensions=(
+            "hoewel de organisatie om een vreedzaam protest had gevraagd",
+            "op de {m}e dag van de acties",
+            "nadat de rechter een verbod op de betoging had opgeheven",
+            "terwijl {person2} in het parlement de plannen verdedigde",
+            "waarbij {m} winkelruiten sneuvelden",
+            "een week voor de stemming in het parlement",
         ),
         body=(
             "Over het aantal gewonde demonstranten bestaat onduidelijkheid.",
@@ -289,10 +313,20 @@ NL_KINDS = {
             "Geen doorbraak in gesprekken over {thing}",
         ),
         leads=(
-            "{Role} {person} meldt dat er {day} nieuw overleg over {thing} plaatsvindt in {city}, met {n} delegaties.",  # noqa: E501
-            "De {adj} regering en {org} hebben {day} in {city} {n} uur onderhandeld over {thing}, zonder resultaat.",  # noqa: E501
-            "{Role} {person} en {person2} zijn het {day} in {city} eens geworden over de eerste {n} punten van {thing}.",  # noqa: E501
-            "Het parlement in {city} stemt {day} over {thing}, nadat {n} leden een motie van {person} steunden.",  # noqa: E501
+            "{Role} {person} meldt dat er {day} nieuw overleg over {thing} plaatsvindt in {city}, met {n} delegaties",  # noqa: E501
+            "De {adj} regering en {org} hebben {day} in {city} {n} uur onderhandeld over {thing}",
+            "{Role} {person} en {person2} zijn het {day} in {city} eens geworden over de eerste {n} punten van {thing}",  # noqa: E501
+            "Het parlement in {city} stemt {day} over {thing}, nadat {n} leden een motie van {person} steunden",  # noqa: E501
+            "{Role} {person} heeft {day} in {city} een plan van {n} pagina's over {thing} gepresenteerd",  # noqa: E501
+            "Een delegatie van {n} diplomaten is {day} in {city} aangekomen voor gesprekken over {thing}",  # noqa: E501
+        ),
+        extensions=(
+            "zonder dat een doorbraak werd bereikt",
+            "na maanden van stilstand",
+            "onder grote belangstelling van de internationale pers",
+            "terwijl de oppositie de gesprekken boycotte",
+            "een dag nadat {person2} met aftreden had gedreigd",
+            "in aanwezigheid van {m} waarnemers",
         ),
         body=(
             "{Person2} noemde de gesprekken constructief maar moeizaam.",
@@ -322,10 +356,20 @@ NL_KINDS = {
             "{N} gewonden bij ongeluk in {city}",
         ),
         leads=(
-            "Een {n}-jarige man die gewond raakte bij de brand in {thing} in {city} is {day} in een ziekenhuis overleden, meldt {org}.",  # noqa: E501
-            "Bij een brand in {thing} in het centrum van {city} zijn {day} {n} mensen gewond geraakt, van wie {m} ernstig.",  # noqa: E501
-            "In {city} is {day} {thing} ingestort, waarbij volgens {org} {n} mensen onder het puin terechtkwamen.",  # noqa: E501
-            "Een bus met {n} passagiers is {day} bij {city} van de weg geraakt en tegen {thing} gebotst.",  # noqa: E501
+            "Een {n}-jarige man die gewond raakte bij de brand in {thing} in {city} is {day} in een ziekenhuis overleden",  # noqa: E501
+            "Bij een brand in {thing} in het centrum van {city} zijn {day} {n} mensen gewond geraakt",  # noqa: E501
+            "In {city} is {day} {thing} ingestort, waarbij {n} mensen onder het puin terechtkwamen",
+            "Een bus met {n} passagiers is {day} bij {city} van de weg geraakt en tegen {thing} gebotst",  # noqa: E501
+            "Door een gasexplosie in {thing} in {city} zijn {day} {n} woningen onbewoonbaar geworden",  # noqa: E501
+            "Een vrachtwagen met {n} ton chemicaliën is {day} bij {city} in brand gevlogen naast {thing}",  # noqa: E501
+        ),
+        extensions=(
+            "van wie {m} ernstig",
+            "enkele uren nadat omwonenden een vreemde lucht hadden gemeld",
+            "terwijl de hulpdiensten nog met {m} ploegen zochten",
+            "in het drukste uur van de dag",
+            "nadat het vuur via de daken was overgeslagen",
+            "waarna {m} straten werden afgesloten",
         ),
         body=(
             "De brandweer was met {m} wagens ter plaatse.",
@@ -355,10 +399,20 @@ NL_KINDS = {
             "Vertrek {person} na onthullingen over {thing}",
         ),
         leads=(
-            "{Role} {person} is {day} opgestapt naar aanleiding van {thing}, na {n} jaar in functie.",  # noqa: E501
-            "De {adj} {role} {person} treedt af na onthullingen over {thing}, meldt {org}.",
-            "{Person} zegt niets verkeerd te hebben gedaan, maar legt {day} na {n} dagen van kritiek over {thing} haar functie neer.",  # noqa: E501
-            "Na {n} weken van onrust over {thing} heeft {role} {person} {day} het vertrouwen van {org} verloren.",  # noqa: E501
+            "{Role} {person} is {day} opgestapt naar aanleiding van {thing}, na {n} jaar in functie",  # noqa: E501
+            "De {adj} {role} {person} treedt af na onthullingen over {thing}",
+            "{Person} zegt niets verkeerd te hebben gedaan, maar legt {day} na {n} dagen van kritiek over {thing} haar functie neer",  # noqa: E501
+            "Na {n} weken van onrust over {thing} heeft {role} {person} {day} het vertrouwen van {org} verloren",  # noqa: E501
+            "{Role} {person} heeft {day} na een vergadering van {n} uur over {thing} haar ontslag ingediend",  # noqa: E501
+            "Een onderzoek naar {thing} kost {role} {person} na {n} maanden de baan",
+        ),
+        extensions=(
+            "hoewel {person2} haar {day} nog steunde",
+            "nadat {m} partijgenoten hun vertrouwen hadden opgezegd",
+            "een week voor de verkiezingen",
+            "tot verrassing van haar naaste medewerkers",
+            "kort na een verhoor door de parlementaire commissie",
+            "en zij wordt voorlopig vervangen door {person2}",
         ),
         body=(
             "{Person2} betreurt het vertrek van de ervaren bestuurder.",
@@ -386,10 +440,20 @@ NL_KINDS = {
             "{Org} waarschuwt voor krimp in {thing}",
         ),
         leads=(
-            "De omzet in {thing} is in het afgelopen kwartaal met {n} procent gestegen, meldt {org}, ondanks de hoge energieprijzen.",  # noqa: E501
-            "In {thing} dreigen {n} honderd banen te verdwijnen, zegt topvrouw {person} van een groot bedrijf in {city}.",  # noqa: E501
-            "{Org} verwacht dat {thing} dit jaar met {m} procent krimpt, na een verlies van {n} miljoen euro.",  # noqa: E501
-            "Het {adj} concern van topman {person} neemt voor {n} miljoen euro een branchegenoot in {thing} over.",  # noqa: E501
+            "De omzet in {thing} is in het afgelopen kwartaal met {n} procent gestegen",
+            "In {thing} dreigen {n} honderd banen te verdwijnen bij een groot bedrijf uit {city}",
+            "{Org} verwacht dat {thing} dit jaar met {m} procent krimpt, na een verlies van {n} miljoen euro",  # noqa: E501
+            "Het {adj} concern van topman {person} neemt voor {n} miljoen euro een branchegenoot in {thing} over",  # noqa: E501
+            "De beurswaarde van bedrijven in {thing} is {day} met {n} miljard euro gedaald",
+            "Een staking van {n} werknemers legt {day} een groot deel van {thing} in {city} stil",
+        ),
+        extensions=(
+            "ondanks de hoge energieprijzen",
+            "tegen de verwachting van analisten in",
+            "als gevolg van de zwakke vraag uit China",
+            "terwijl de lonen met {m} procent stegen",
+            "voor het vierde kwartaal op rij",
+            "na een moeizaam jaar",
         ),
         body=(
             "Analisten hadden gerekend op een stijging van {m} procent.",
@@ -422,10 +486,21 @@ EN_KINDS = {
             "Deadly strike hits {thing} in {city}",
         ),
         leads=(
-            "{Adj} regional officials said a drone hit {thing} near {city} {day}, killing {n} people and wounding {m}.",  # noqa: E501
-            "At least {n} people were killed {day} in an attack on {thing} in the {adj} city of {city}, governor {person} said.",  # noqa: E501
-            "The death toll from unrest around {city} rose to {n} {day}, {role} {person} of {org} said.",  # noqa: E501
-            "A missile strike on {thing} east of {city} killed {n} civilians {day} and destroyed {m} buildings.",  # noqa: E501
+            "{Adj} regional officials said a drone hit {thing} near {city} {day}, killing {n} people",  # noqa: E501
+            "At least {n} people were killed {day} in an attack on {thing} in the {adj} city of {city}",  # noqa: E501
+            "The death toll from unrest around {city} rose to {n} {day}",
+            "A missile strike on {thing} east of {city} killed {n} civilians {day}",
+            "Shelling of {thing} in {city} killed {n} people {day}",
+            "Troops attacked {thing} near {city} {day}, and early reports said {n} people died",
+        ),
+        extensions=(
+            "while {m} people are still missing",
+            "forcing {m} families from their homes",
+            "shortly after {person2} announced a visit to the region",
+            "in the heaviest night of fighting in {m} weeks",
+            "despite an agreed {m}-hour truce",
+            "setting {m} vehicles on fire",
+            "after {m} drones were shot down earlier in the day",
         ),
         body=(
             "{Person} said {m} children were among the victims.",
@@ -455,10 +530,20 @@ EN_KINDS = {
             "Police move in on {city} demonstrators",
         ),
         leads=(
-            "At least {n} police officers were injured {day} when protests against {thing} in {city} turned violent.",  # noqa: E501
-            "Police in {city} detained {n} protesters {day} at a rally against {thing}, {role} {person} said.",  # noqa: E501
-            "Thousands marched through {city} {day} against {thing}, and {n} rioters were arrested.",  # noqa: E501
-            "{Adj} police fired tear gas {day} at {n} demonstrators protesting in {city} against {thing}.",  # noqa: E501
+            "At least {n} police officers were injured {day} when protests against {thing} in {city} turned violent",  # noqa: E501
+            "Police in {city} detained {n} protesters {day} at a rally against {thing}",
+            "Thousands marched through {city} {day} against {thing}, and {n} rioters were arrested",
+            "{Adj} police fired tear gas {day} at {n} demonstrators protesting in {city} against {thing}",  # noqa: E501
+            "A march by {n} farmers against {thing} paralysed traffic in {city} for hours {day}",
+            "Police carried away {n} activists {day} from a sit-in against {thing} outside {city} city hall",  # noqa: E501
+        ),
+        extensions=(
+            "although organisers had called for a peaceful protest",
+            "on day {m} of the protests",
+            "after a court lifted a ban on the march",
+            "while {person2} defended the plans in parliament",
+            "smashing {m} shop windows",
+            "a week before the vote in parliament",
         ),
         body=(
             "It was unclear how many demonstrators were hurt.",
@@ -488,10 +573,20 @@ EN_KINDS = {
             "No breakthrough in talks on {thing}",
         ),
         leads=(
-            "{Role} {person} said new talks on {thing} would take place in {city} {day}, with {n} delegations.",  # noqa: E501
-            "The {adj} government and {org} negotiated for {n} hours in {city} {day} on {thing} without result.",  # noqa: E501
-            "{Role} {person} and {person2} agreed in {city} {day} on the first {n} points of {thing}.",  # noqa: E501
-            "Parliament in {city} votes {day} on {thing} after {n} lawmakers backed a motion by {person}.",  # noqa: E501
+            "{Role} {person} said new talks on {thing} would take place in {city} {day}, with {n} delegations",  # noqa: E501
+            "The {adj} government and {org} negotiated for {n} hours in {city} {day} on {thing}",
+            "{Role} {person} and {person2} agreed in {city} {day} on the first {n} points of {thing}",  # noqa: E501
+            "Parliament in {city} votes {day} on {thing} after {n} lawmakers backed a motion by {person}",  # noqa: E501
+            "{Role} {person} presented a {n}-page plan on {thing} in {city} {day}",
+            "A delegation of {n} diplomats arrived in {city} {day} for talks on {thing}",
+        ),
+        extensions=(
+            "without reaching a breakthrough",
+            "after months of deadlock",
+            "under heavy international media attention",
+            "while the opposition boycotted the talks",
+            "a day after {person2} threatened to resign",
+            "in the presence of {m} observers",
         ),
         body=(
             "{Person2} called the talks constructive but difficult.",
@@ -521,10 +616,20 @@ EN_KINDS = {
             "{N} injured in accident near {city}",
         ),
         leads=(
-            "A {n}-year-old man injured in the fire at {thing} in {city} died in hospital {day}, {org} said.",  # noqa: E501
-            "A fire at {thing} in central {city} injured {n} people {day}, {m} of them seriously.",
-            "{Thing} collapsed in {city} {day}, trapping {n} people under the rubble, according to {org}.",  # noqa: E501
-            "A bus carrying {n} passengers left the road near {city} {day} and crashed into {thing}.",  # noqa: E501
+            "A {n}-year-old man injured in the fire at {thing} in {city} died in hospital {day}",
+            "A fire at {thing} in central {city} injured {n} people {day}",
+            "{Thing} collapsed in {city} {day}, trapping {n} people under the rubble",
+            "A bus carrying {n} passengers left the road near {city} {day} and crashed into {thing}",  # noqa: E501
+            "A gas explosion at {thing} in {city} left {n} homes uninhabitable {day}",
+            "A lorry carrying {n} tonnes of chemicals caught fire near {thing} outside {city} {day}",  # noqa: E501
+        ),
+        extensions=(
+            "{m} of them seriously",
+            "hours after residents reported a strange smell",
+            "as {m} rescue teams kept searching",
+            "at the busiest hour of the day",
+            "after the fire spread across the roofs",
+            "and {m} streets were closed",
         ),
         body=(
             "Firefighters sent {m} engines to the scene.",
@@ -554,10 +659,20 @@ EN_KINDS = {
             "{Person} out after revelations about {thing}",
         ),
         leads=(
-            "{Role} {person} resigned {day} over {thing} after {n} years in office.",
-            "{Adj} {role} {person} is stepping down after revelations about {thing}, {org} said.",
-            "{Person} denied any wrongdoing but quit {day} after {n} days of criticism over {thing}.",  # noqa: E501
-            "After {n} weeks of turmoil over {thing}, {role} {person} lost the confidence of {org} {day}.",  # noqa: E501
+            "{Role} {person} resigned {day} over {thing} after {n} years in office",
+            "{Adj} {role} {person} is stepping down after revelations about {thing}",
+            "{Person} denied any wrongdoing but quit {day} after {n} days of criticism over {thing}",  # noqa: E501
+            "After {n} weeks of turmoil over {thing}, {role} {person} lost the confidence of {org} {day}",  # noqa: E501
+            "{Role} {person} handed in her resignation {day} after a {n}-hour meeting on {thing}",
+            "An inquiry into {thing} cost {role} {person} her job after {n} months",
+        ),
+        extensions=(
+            "although {person2} had backed her {day}",
+            "after {m} party colleagues withdrew their support",
+            "a week before the election",
+            "to the surprise of her closest aides",
+            "shortly after a hearing before a parliamentary committee",
+            "and {person2} will stand in for now",
         ),
         body=(
             "{Person2} regretted the departure of the experienced official.",
@@ -585,10 +700,20 @@ EN_KINDS = {
             "{Org} warns of shrinking {thing}",
         ),
         leads=(
-            "Sales in {thing} rose {n} percent in the last quarter, {org} said, despite high energy prices.",  # noqa: E501
-            "Some {n} hundred jobs in {thing} are at risk, said chief executive {person} of a large {city} company.",  # noqa: E501
-            "{Org} expects {thing} to shrink {m} percent this year after a loss of {n} million dollars.",  # noqa: E501
-            "The {adj} group led by {person} is buying a rival in {thing} for {n} million dollars.",
+            "Sales in {thing} rose {n} percent in the last quarter",
+            "Some {n} hundred jobs in {thing} are at risk at a large {city} company",
+            "{Org} expects {thing} to shrink {m} percent this year after a loss of {n} million dollars",  # noqa: E501
+            "The {adj} group led by {person} is buying a rival in {thing} for {n} million dollars",
+            "The market value of companies in {thing} fell by {n} billion dollars {day}",
+            "A strike by {n} workers shut down much of {thing} in {city} {day}",
+        ),
+        extensions=(
+            "despite high energy prices",
+            "defying analysts' expectations",
+            "because of weak demand from China",
+            "while wages rose {m} percent",
+            "for the fourth quarter in a row",
+            "after a difficult year",
         ),
         body=(
             "Analysts had expected a rise of {m} percent.",
@@ -666,6 +791,18 @@ NL_LANGUAGE = Language(
     ),
     kinds=NL_KINDS,
     generic_body=NL_GENERIC,
+    attributions=(
+        "meldt {org}",
+        "zegt {role} {person}",
+        "aldus een woordvoerder van {org}",
+        "bevestigt {person}",
+        "melden lokale media",
+        "laat {org} weten",
+        "schrijft persbureau Reuters",
+        "zo maakte {role} {person} bekend",
+        "meldt de {adj} omroep",
+        "volgens {org}",
+    ),
     boilerplate=(
         "Dat meldt persbureau Reuters.",
         "Dat zeggen lokale autoriteiten.",
@@ -769,6 +906,18 @@ EN_LANGUAGE = Language(
     ),
     kinds=EN_KINDS,
     generic_body=EN_GENERIC,
+    attributions=(
+        "{org} said",
+        "{role} {person} said",
+        "a spokesperson for {org} said",
+        "{person} confirmed",
+        "local media reported",
+        "according to {org}",
+        "Reuters reported",
+        "{role} {person} told reporters",
+        "{adj} broadcasters reported",
+        "officials at {org} said",
+    ),
     boilerplate=(
         "Reuters could not independently verify the report.",
         "Local authorities confirmed the figures.",
