@@ -12,6 +12,7 @@ COMMANDS: dict[str, str] = {
     "kafka": "start, stop or inspect a local single-node Kafka broker (no Docker)",
     "topics": "create the pipeline topics on a cluster",
     "process": "run the pipeline stages in-process over files or stdin (no broker)",
+    "serve": "run a stage (or the whole pipeline) as a Kafka service: exactly-once, with DLQ",
     "generate": "write a deterministic labelled synthetic corpus of raw wire pages",
 }
 

@@ -1,0 +1,113 @@
+"""`wirestream serve normalizer|deduplicator|enricher|pipeline`: a stage as a Kafka service.
+
+    normalizer    wire.raw    → wire.items       (group wirestream-normalizer)
+    deduplicator  wire.items  → wire.unique      (group wirestream-deduplicator, state in
+                                                  wire.dedup-changelog)
+    enricher      wire.unique → wire.normalized  (group wirestream-enricher)
+    pipeline      wire.raw    → wire.normalized  (all three in one process)
+
+Pipeline mode keeps the dedup state per *raw* partition, so likely duplicates only meet when
+they arrive on the same raw partition: use it with a single-partition `wire.raw` (development,
+`make run`) or with raw records keyed so that duplicates share a partition. At scale, run the
+three services, where `wire.items` is keyed by the routing key.
+
+Settings come from flags, then `WIRESTREAM_*` / `KAFKA_BOOTSTRAP` (see `wirestream.core.config`),
+then a broker left running by `wirestream kafka start --detach`. `/metrics`, `/healthz` and
+`/readyz` are served on `--metrics-port` (0: a free port, logged as `http_listening`).
+SIGTERM or SIGINT finishes the batch in flight, commits it and leaves the group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from dataclasses import replace
+
+from wirestream.core.config import Settings, add_settings_arguments, settings_from
+from wirestream.core.http import Health, HttpServer, build_app
+from wirestream.core.local_kafka import find_cluster
+from wirestream.core.logging import configure_logging, get_logger
+from wirestream.core.metrics import Metrics
+from wirestream.core.runtime import Binding, StageService, item_dict, raw_bytes
+from wirestream.core.topics import ensure_topics, pipeline_topic_specs
+from wirestream.pipeline import build_stages
+
+SERVICES = ("normalizer", "deduplicator", "enricher", "pipeline")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("service", choices=SERVICES, help="which stage(s) to run")
+    parser.add_argument(
+        "--create-topics",
+        action="store_true",
+        help="create the pipeline topics that do not exist before starting",
+    )
+    add_settings_arguments(parser)
+
+
+def binding_for(service: str, settings: Settings) -> Binding:
+    """The stages and topics of one service."""
+    topics = settings.topics
+    stages = build_stages()
+    if service != "pipeline":
+        stages = [stage for stage in stages if stage.name == service]
+        if not stages:
+            raise ValueError(f"the pipeline has no {service} stage")
+    input_topic, output_topic = {
+        "normalizer": (topics.raw, topics.items),
+        "deduplicator": (topics.items, topics.unique),
+        "enricher": (topics.unique, topics.normalized),
+        "pipeline": (topics.raw, topics.normalized),
+    }[service]
+    return Binding(
+        service=service,
+        stages=stages,
+        decode=raw_bytes if input_topic == topics.raw else item_dict,
+        input_topic=input_topic,
+        output_topic=output_topic,
+        dlq_topic=topics.dlq,
+        changelog_topic=topics.dedup_changelog,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args, args.service)
+    if not (args.bootstrap or os.environ.get("WIRESTREAM_BOOTSTRAP")):
+        settings = replace(settings, bootstrap=find_cluster() or settings.bootstrap)
+    configure_logging(args.service, settings.log_level)
+    return asyncio.run(serve(settings, binding_for(args.service, settings), args.create_topics))
+
+
+async def serve(settings: Settings, binding: Binding, create_topics: bool = False) -> int:
+    """Run one service until SIGTERM/SIGINT; 0 on a clean stop, 1 on a fatal error."""
+    log = get_logger()
+    metrics = Metrics(binding.service)
+    health = Health()
+    http = HttpServer(
+        build_app(health, metrics.registry), settings.metrics_host, settings.metrics_port
+    )
+    await http.start()
+    log.info("http_listening", port=http.port, url=http.url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if create_topics:
+            specs = pipeline_topic_specs(settings.topics)
+            report = await ensure_topics(
+                settings.bootstrap, specs, **settings.security.client_kwargs()
+            )
+            log.info("topics_ensured", created=report.created)
+        await StageService(settings, binding, metrics, health).run(stop)
+    except Exception as exc:
+        health.fail(f"{type(exc).__name__}: {exc}")
+        log.exception("service_failed")
+        return 1
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await http.stop()
+    return 0
