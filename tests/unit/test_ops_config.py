@@ -136,7 +136,10 @@ def test_grafana_provisioning_matches_the_dashboard_and_the_compose_mounts():
     datasources = load_yaml(provisioning / "datasources" / "prometheus.yml")["datasources"]
     providers = load_yaml(provisioning / "dashboards" / "wirestream.yml")["providers"]
     assert container_path(grafana, "./ops/grafana/provisioning") == "/etc/grafana/provisioning"
-    assert providers[0]["options"]["path"] == container_path(grafana, "./ops/grafana/dashboards")
+    dashboards = container_path(grafana, "./ops/grafana/dashboards")
+    assert providers[0]["options"]["path"] == dashboards
+    home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert home == f"{dashboards}/{DASHBOARD.name}"
     prometheus_port = compose_services()["prometheus"]["ports"][0].rpartition(":")[2]
     assert datasources[0]["url"] == f"http://prometheus:{prometheus_port}"
 
