@@ -1,0 +1,28 @@
+"""What one enricher in the chain is and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from wirestream.enricher.text import ItemText
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """Fields to set on the item, and counts for the metrics layer (e.g. gazetteer misses).
+
+    Enrichers return counts instead of keeping them so they stay pure; the stage sums them.
+    """
+
+    fields: dict[str, Any]
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+class ItemEnricher(Protocol):
+    """A small pure object that adds its own fields to an item; it never mutates the item."""
+
+    name: str
+
+    def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment: ...

@@ -1,0 +1,60 @@
+"""An item's text, folded and tokenized once and shared by every enricher in the chain.
+
+Lookups everywhere use the same `fold` key: accents stripped, case folded, runs of
+non-letters collapsed to one space ("'S-HERTOGENBOSCH" and "'s-Hertogenbosch" both become
+"s hertogenbosch"), so a dictionary lookup replaces per-item regexes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_COMBINING = re.compile(r"[\u0300-\u036f]+")
+_NON_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def strip_accents(text: str) -> str:
+    """ "Oekraïense" -> "Oekraiense"; ASCII passes through untouched (the common case)."""
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def fold(text: str) -> str:
+    """The lookup key of a name: accent- and case-insensitive, punctuation as single spaces."""
+    return _NON_WORD.sub(" ", strip_accents(text).casefold()).strip()
+
+
+class ItemText:
+    """Headline and body of one item as tokens; derived views are computed on first use."""
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        self.headline: str = item.get("headline") or ""
+        self.body: str = item.get("body_text") or ""
+        headline_tokens = _WORD.findall(strip_accents(self.headline))
+        self.headline_words = len(headline_tokens)
+        self.raw_tokens: list[str] = headline_tokens + _WORD.findall(strip_accents(self.body))
+        self._memo: dict[object, Any] = {}
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        """Folded tokens, parallel to `raw_tokens`."""
+        return [token.casefold() for token in self.raw_tokens]
+
+    @cached_property
+    def capitalised(self) -> list[bool]:
+        """Whether each raw token starts with a capital: names and country words do."""
+        return [token[0].isupper() for token in self.raw_tokens]
+
+    def memo(self, owner: object, compute: Callable[[ItemText], T]) -> T:
+        """`compute(self)`, once per owner: the dateline enricher reuses the country scan."""
+        if owner not in self._memo:
+            self._memo[owner] = compute(self)
+        return self._memo[owner]
