@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "process": "run the pipeline stages in-process over files or stdin (no broker)",
     "serve": "run a stage (or the whole pipeline) as a Kafka service: exactly-once, with DLQ",
     "generate": "write a deterministic labelled synthetic corpus of raw wire pages",
+    "produce": "publish raw pages or envelopes from files, dirs, NDJSON, stdin or HTTP",
 }
 
 

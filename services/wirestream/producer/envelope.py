@@ -1,0 +1,46 @@
+"""Raw envelopes (schemas/raw-envelope.v1.json) built from scraped pages.
+
+What makes an envelope valid is the normalizer's to say (`wirestream.normalizer.envelope`):
+the producer checks input envelopes with the same parser, so both agree by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import NotRequired, TypedDict
+
+from wirestream.normalizer.envelope import format_rfc3339
+
+_HTML_START = re.compile(r"\s*(<!doctype html|<html|<head|<body|<div|<p[ >]|<article)", re.I)
+
+
+class RawEnvelope(TypedDict):
+    source: str
+    fetched_at: str  # RFC 3339
+    content_type: str  # text/plain | text/html
+    body: str
+    url: NotRequired[str | None]
+    id: NotRequired[str | None]
+
+
+def sniff_content_type(name: str, text: str) -> str:
+    """`text/html` for .htm(l) files or text that opens like markup, else `text/plain`."""
+    if name.lower().endswith((".html", ".htm")) or _HTML_START.match(text[:512]):
+        return "text/html"
+    return "text/plain"
+
+
+def page_envelope(
+    text: str, *, source: str, fetched_at: datetime, name: str, page_id: str | None = None
+) -> RawEnvelope:
+    """The envelope of one scraped page; `name` (the file name) hints at its content type."""
+    envelope = RawEnvelope(
+        source=source,
+        fetched_at=format_rfc3339(fetched_at),
+        content_type=sniff_content_type(name, text),
+        body=text,
+    )
+    if page_id is not None:
+        envelope["id"] = page_id
+    return envelope
