@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Capitals of the Latin, Greek and Cyrillic scripts (Python's `re` has no \p{Lu}).
 _UPPER = "".join(ch for ch in map(chr, range(0x41, 0x530)) if ch.isupper())
 _PLACE_WORD = f"['’]?[{_UPPER}][{_UPPER}'’.\\-]*"
+# The first word is 2+ characters long or followed by another word ("A CORUÑA").
+_PLACE = (
+    f"(?:['’]?[{_UPPER}][{_UPPER}'’.\\-]+|[{_UPPER}](?= ['’]?[{_UPPER}]))(?: {_PLACE_WORD}){{0,4}}"
+)
 
 _MONTH_NAMES = (
     ("january", "jan", "januari"),
@@ -42,19 +46,18 @@ _DUTCH_MONTHS = frozenset(
 _MONTH = "(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 
 _DATELINE = re.compile(
-    rf"(?P<place>{_PLACE_WORD}(?: {_PLACE_WORD}){{0,4}})"
+    rf"(?P<raw>(?P<place>{_PLACE})"
     r"(?:,\s*(?:"
     rf"(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?"
     rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTH})\.?(?:\s+(?P<year2>\d{{4}}))?"
     r"|(?P<region>[A-Z][a-z]{1,12}\.(?:\s?[A-Z][a-z]{0,3}\.)?)"
-    r"))?"
+    r"))?)"
     r"(?:\s*\((?P<agencies>[^()\n]{1,60})\))?"
     r"\s*(?:--|[-–—])\s*(?=\S)"
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DatelineDate:
+class DatelineDate(NamedTuple):
     """A calendar date written in a dateline (`March 9`, `3 februari`); the year is inferred
     from the fetch time when absent."""
 
@@ -64,8 +67,7 @@ class DatelineDate:
     dutch: bool  # Dutch month names: a Europe/Amsterdam calendar day
 
 
-@dataclass(frozen=True, slots=True)
-class Dateline:
+class Dateline(NamedTuple):
     raw: str  # as written, without agencies and dash: "WASHINGTON, March 9", "'S-HERTOGENBOSCH"
     place: str  # the place in capitals as written: "WASHINGTON", "GENÈVE"
     agencies: tuple[str, ...]  # as written: ("ANP", "RTR")
@@ -82,6 +84,8 @@ class Dateline:
     @property
     def routing_key(self) -> str:
         """Upper case, accents folded, one apostrophe form: how one place always spells."""
+        if self.place.isascii():
+            return self.place
         folded = unicodedata.normalize("NFKD", self.place.replace("’", "'"))
         return "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
 
@@ -91,32 +95,29 @@ def parse_dateline(line: str) -> tuple[Dateline, str] | None:
     match = _DATELINE.match(line)
     if match is None:
         return None
-    place = match["place"].rstrip("-")
-    if sum(ch.isalpha() for ch in place) < 2:
-        return None
     agencies = match["agencies"]
-    raw_end = line.rindex("(", 0, match.start("agencies")) if agencies else match.end()
     dateline = Dateline(
-        raw=line[:raw_end].rstrip(" -–—"),
-        place=place,
-        agencies=tuple(a.strip() for a in agencies.split("/") if a.strip()) if agencies else (),
-        date=_date(match),
+        match["raw"],
+        match["place"],
+        _agencies(agencies) if agencies else (),
+        _date(match) if match["month"] or match["month2"] else None,
     )
     return dateline, line[match.end() :]
 
 
+def _agencies(written: str) -> tuple[str, ...]:
+    codes = written.split("/")
+    if " " in written:
+        codes = [code.strip() for code in codes]
+    return tuple(filter(None, codes))
+
+
 def _date(match: re.Match[str]) -> DatelineDate | None:
     month_name = match["month"] or match["month2"]
-    if month_name is None:
-        return None
     day = int(match["day"] or match["day2"])
     year = match["year"] or match["year2"]
     month_name = month_name.lower()
     if not 1 <= day <= 31:
         return None
-    return DatelineDate(
-        month=MONTHS[month_name],
-        day=day,
-        year=int(year) if year else None,
-        dutch=month_name in _DUTCH_MONTHS,
-    )
+    year_number = int(year) if year else None
+    return DatelineDate(MONTHS[month_name], day, year_number, month_name in _DUTCH_MONTHS)

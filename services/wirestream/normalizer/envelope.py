@@ -43,10 +43,10 @@ class Envelope:
 
 def parse_envelope(raw: bytes, max_bytes: int) -> Envelope:
     """The envelope in `raw`, or EnvelopeError saying why there is none."""
-    if not raw.strip():
-        raise EnvelopeError(Reason.EMPTY, "empty record")
     if len(raw) > max_bytes:
         raise EnvelopeError(Reason.OVERSIZE, f"record of {len(raw)} bytes exceeds {max_bytes}")
+    if not raw.strip():
+        raise EnvelopeError(Reason.EMPTY, "empty record")
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -146,4 +146,4 @@ def parse_rfc3339(text: str) -> datetime:
 
 def format_rfc3339(instant: datetime) -> str:
     """UTC instant as RFC 3339 with a `Z` (`2026-02-01T12:00:00Z`)."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -17,9 +17,11 @@ _BLOCKS = (
     "address, article, blockquote, br, dd, div, dl, dt, figcaption, figure, h1, h2, h3, h4, "
     "h5, h6, header, hr, li, main, ol, p, pre, section, table, td, th, tr, ul"
 )
-_BREAK = "\x1e"  # block boundary marker; not whitespace, so whitespace folding keeps it
-_WHITESPACE = re.compile(r"\s+")
-_H1_MARK = "\x1d"
+# Private-use characters marking block boundaries and the headline: not whitespace, so
+# folding the markup's whitespace leaves them in place.
+_BREAK = "\ue000"
+_H1_MARK = "\ue001"
+_WHITESPACE = re.compile(r" (?=\s)\s*|[^\S ]\s*")  # runs to collapse; a lone space is no match
 
 
 def html_to_text(html: str) -> str:
@@ -41,4 +43,4 @@ def html_to_text(html: str) -> str:
         node.insert_after(_BREAK)
     text = root.text(deep=True, separator="")
     text = text[text.find(_H1_MARK) + 1 :]  # no <h1>: find is -1, the slice keeps everything
-    return "\n".join(_WHITESPACE.sub(" ", block).strip() for block in text.split(_BREAK))
+    return _WHITESPACE.sub(" ", text).replace(_BREAK, "\n")

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from wirestream.normalizer.dateline import Dateline, parse_dateline
-from wirestream.normalizer.timeparse import TIME_AT_END, is_time_line, time_prefix_length
+from wirestream.normalizer.timeparse import is_time_line, split_trailing_time, time_prefix_length
 
 _SECTION_MARKER = re.compile(
     r"(?i:meer uit|meer over|meer nieuws uit|more from|more in|more news from)"
@@ -105,35 +105,41 @@ def _teasers(lines: list[str]) -> list[Teaser]:
     teasers: list[Teaser] = []
     pending_headline: str | None = None
     for line in lines:
-        prefix = time_prefix_length(line)
-        if prefix:
-            rest = line[prefix:].lstrip()
-            if not rest or parse_dateline(rest) is not None:
-                if teasers and teasers[-1].time_text is None:
-                    teasers[-1].time_text = line[:prefix]
-                if not rest:
-                    continue
-                line = rest
-        time_text = None
-        trailing = TIME_AT_END.search(line)
-        if trailing is not None:
-            line, time_text = line[: trailing.start()], trailing.group().strip()
-        parsed = parse_dateline(line)
+        parsed, text = _leading_time(line, teasers)
+        if not text:
+            continue
+        if parsed is None:
+            parsed = parse_dateline(text)
+        text, time_text = split_trailing_time(parsed[1] if parsed else text)
         if parsed is not None:
-            dateline, text = parsed
-            teasers.append(Teaser(dateline, [text], pending_headline, time_text))
+            teasers.append(Teaser(parsed[0], [text], pending_headline, time_text))
             pending_headline = None
-        elif is_subheading(line) and time_text is None:
+        elif is_subheading(text) and time_text is None:
             # A teaser's own headline above its dateline line; one that no teaser follows is
             # navigation ("Bekijk alle berichten").
-            pending_headline = line
+            pending_headline = text
         elif teasers and pending_headline is None:
-            teasers[-1].paragraphs.append(line)
+            teasers[-1].paragraphs.append(text)
             teasers[-1].time_text = teasers[-1].time_text or time_text
         else:
-            teasers.append(Teaser(None, [line], pending_headline, time_text))
+            teasers.append(Teaser(None, [text], pending_headline, time_text))
             pending_headline = None
     return teasers
+
+
+def _leading_time(line: str, teasers: list[Teaser]) -> tuple[tuple[Dateline, str] | None, str]:
+    """Give a time opening `line` (alone, or glued to the next dateline) to the teaser before
+    it; return the dateline parsed on the way and the line's remaining text."""
+    prefix = time_prefix_length(line)
+    if not prefix:
+        return None, line
+    rest = line[prefix:].lstrip()
+    parsed = parse_dateline(rest) if rest else None
+    if rest and parsed is None:
+        return None, line  # an ordinary sentence opening with "Gisteren ..."
+    if teasers and teasers[-1].time_text is None:
+        teasers[-1].time_text = line[:prefix]
+    return parsed, rest
 
 
 def _dateline_after_time(line: str) -> tuple[Dateline, str] | None:

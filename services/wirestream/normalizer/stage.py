@@ -66,9 +66,14 @@ class Normalizer:
             (position, teaser) for position, teaser in enumerate(page.teasers, start=1)
         ]
         raw_id = envelope.id or xxhash.xxh3_128_hexdigest(raw)
+        page_fields = {
+            "section": page.section,
+            "fetched_at": format_rfc3339(envelope.fetched_at),
+            "source": envelope.source,
+        }
         outcomes: list[Outcome] = []
         for position, part in page_items:
-            item = _item(part, position, page.section, envelope, raw_id, origin)
+            item = _item(part, position, page_fields, envelope, raw_id, origin)
             outcomes.append(Emit(item["routing_key"], item))
         return outcomes
 
@@ -76,7 +81,7 @@ class Normalizer:
 def _item(
     part: Article | Teaser,
     position: int,
-    section: str | None,
+    page_fields: dict[str, Any],
     envelope: Envelope,
     raw_id: str,
     origin: Origin,
@@ -95,7 +100,7 @@ def _item(
         "headline": headline,
         "body_text": body_text,
         "subheadings": part.subheadings if isinstance(part, Article) else [],
-        "section": section,
+        "section": page_fields["section"],
         "language": detect_language(f"{headline}. {body_text}" if headline else body_text),
         "dateline": _dateline_record(dateline) if dateline else None,
         "agencies": [{"code": code, "name": None} for code in dateline.agencies]
@@ -103,9 +108,9 @@ def _item(
         else [],
         "published_at": format_rfc3339(published_at) if published_at else None,
         "published_precision": precision,
-        "fetched_at": format_rfc3339(envelope.fetched_at),
-        "source": envelope.source,
-        "word_count": len(body_text.split()),
+        "fetched_at": page_fields["fetched_at"],
+        "source": page_fields["source"],
+        "word_count": word_count(body_text),
         "routing_key": dateline.routing_key if dateline else text_fingerprint(body_text),
         "provenance": {
             "raw_id": raw_id,
@@ -116,6 +121,13 @@ def _item(
             "offset": origin.offset,
         },
     }
+
+
+def word_count(body_text: str) -> int:
+    """Words of a normalized body: single spaces inside paragraphs, blank lines between."""
+    if not body_text:
+        return 0
+    return body_text.count(" ") + body_text.count("\n\n") + 1
 
 
 def text_fingerprint(text: str) -> str:

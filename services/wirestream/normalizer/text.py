@@ -24,10 +24,17 @@ _NOT_WESTERN = re.compile(
     "[^\t\n\r\u0020-\u007e\u00a0\u00ab\u00b0\u00b7\u00bb\u00c0-\u00ff\u0152\u0153"
     "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026\u20ac]"
 )
-_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_OTHER_SPACE = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# Runs of horizontal whitespace that need collapsing; a lone space (nearly all) is no match.
+_SPACES = re.compile(f" (?=[ {_OTHER_SPACE}])[ {_OTHER_SPACE}]*|[{_OTHER_SPACE}][ {_OTHER_SPACE}]*")
 # Zero-width characters, soft hyphens and C0/C1 controls other than newline: never content.
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200d\u2060\ufeff]"
+)
+# Mojibake lead characters, invisibles and whitespace other than space and newline.
+_SUSPICIOUS = re.compile(
+    "[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u00a0\u00ad\u00c2-\u00c5\u00ce\u00d0"
+    "\u00e2\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]"
 )
 _CONTROL = re.compile("[\u0000-\u0008\u000e-\u001a\u001c-\u001f\u007f]")
 
@@ -65,23 +72,23 @@ def repair_mojibake(text: str) -> str:
 
 def control_ratio(text: str) -> float:
     """Share of control characters (other than tab/newline/CR): high for binary data."""
-    if not text:
+    if not text or _CONTROL.search(text) is None:
         return 0.0
     return len(_CONTROL.findall(text)) / len(text)
 
 
 def clean_lines(text: str) -> list[str]:
     """Repaired, NFC-normalized, whitespace-collapsed non-empty lines of a text."""
-    text = repair_mojibake(text)
+    # One scan finds every character that needs work; clean text (most pages) skips it all.
+    if _SUSPICIOUS.search(text) is not None:
+        text = repair_mojibake(text)
+        text = _INVISIBLE.sub(_invisible_replacement, text)
+        text = _SPACES.sub(" ", text)
+    elif "  " in text:
+        text = _SPACES.sub(" ", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub(_invisible_replacement, text)
-    lines = []
-    for line in text.splitlines():
-        line = _SPACES.sub(" ", line).strip()
-        if line:
-            lines.append(line)
-    return lines
+    return [stripped for line in text.splitlines() if (stripped := line.strip())]
 
 
 def _invisible_replacement(match: re.Match[str]) -> str:

@@ -44,13 +44,25 @@ _EXPRESSION = (
 TIME_AT_START = re.compile(rf"(?i:{_EXPRESSION})")
 _TIME_LINE = re.compile(rf"(?i:{_EXPRESSION})")
 # A relative time trailing a teaser on its own line: "... gevallen. 5 uur geleden".
-TIME_AT_END = re.compile(rf"(?<=[.!?\"”’)])\s*(?i:{_EXPRESSION})$")
+_TIME_AT_END = re.compile(rf"(?<=[.!?\"”’)])\s*(?i:{_EXPRESSION})$")
+_TRAILING_WORDS = ("geleden", "ago", "gisteren", "yesterday", "zojuist", "just now")
+_TRAILING_WINDOW = 40  # longer than any relative time expression
 
 
 def time_prefix_length(line: str) -> int:
     """Length of the time expression opening `line` (0 when there is none)."""
     match = TIME_AT_START.match(line)
     return match.end() if match else 0
+
+
+def split_trailing_time(text: str) -> tuple[str, str | None]:
+    """`text` without a relative time at its end, and that time (or None)."""
+    if not text[-_TRAILING_WINDOW:].lower().endswith(_TRAILING_WORDS):
+        return text, None
+    match = _TIME_AT_END.search(text, max(0, len(text) - _TRAILING_WINDOW))
+    if match is None:
+        return text, None
+    return text[: match.start()], match.group().strip()
 
 
 def is_time_line(line: str) -> bool:
