@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "serve": "run a stage (or the whole pipeline) as a Kafka service: exactly-once, with DLQ",
     "generate": "write a deterministic labelled synthetic corpus of raw wire pages",
     "produce": "publish raw pages or envelopes from files, dirs, NDJSON, stdin or HTTP",
+    "tail": "follow wire.normalized and print the items (pretty or NDJSON)",
+    "dlq": "list dead letters by reason, or replay their original bytes after a fix",
 }
 
 

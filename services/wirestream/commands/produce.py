@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
@@ -26,10 +25,11 @@ from typing import BinaryIO
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from wirestream.core.config import Settings, add_settings_arguments, settings_from
+from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.http import Health, HttpServer, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
+from wirestream.producer.cluster import client_settings, quiet_client_logs
 from wirestream.producer.ingest import DEFAULT_MAX_BODY_BYTES, ingest_routes
 from wirestream.producer.publisher import DEFAULT_MAX_RECORD_BYTES, Publisher, topic_exists
 from wirestream.producer.report import ProduceReport
@@ -78,14 +78,13 @@ def run(args: argparse.Namespace) -> int:
         print("wirestream produce: give a PATH, - for stdin, or --http HOST:PORT", file=sys.stderr)
         return 2
     try:
-        settings = settings_from(args, "producer")
+        settings = client_settings(args, "producer")
         listen = _host_port(args.http) if args.http else None
     except ValueError as error:
         print(f"wirestream produce: {error}", file=sys.stderr)
         return 2
     configure_logging("producer", settings.log_level)
-    # aiokafka warns through stdlib logging on every metadata retry; the summary reports outcomes.
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    quiet_client_logs()
     dead_letters = args.dead_letter.open("ab") if args.dead_letter else None
     try:
         return asyncio.run(_produce(args, settings, listen, dead_letters))

@@ -1,0 +1,272 @@
+"""`wirestream dlq list|replay`: what is in the dead-letter topic, and putting it back.
+
+    wirestream dlq list                               # counts by reason, stages, origins
+    wirestream dlq replay --reason no_dateline        # after a fix: back to the origin topic
+    wirestream dlq replay --to wire.raw --dry-run     # what would go where
+
+`replay` re-publishes each dead letter's original bytes (`original_base64`) to the topic it
+came from (`origin.topic`), or to `--to`, with an idempotent producer (acks=all). The key is
+what the origin topic is keyed by: the item's `story_id` or `routing_key`, else the envelope's
+source. A header `ws-replayed-from: <dlq topic>/<partition>/<offset>` traces each replay.
+Dead letters without an origin topic (and no `--to`), without original bytes, or whose
+original was truncated to fit the topic are skipped and counted, never silently.
+
+Both read the topic from its start to the end as it is when the command starts
+(`read_committed`, no consumer group), so running `replay` twice replays twice; the
+deduplicator then marks the second copy a duplicate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.producer.cluster import client_settings, quiet_client_logs
+
+REPLAY_HEADER = "ws-replayed-from"
+TRUNCATED_MARK = "(original truncated to"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="dead letters summarized by reason")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    replay = actions.add_parser("replay", help="re-publish original bytes after a fix")
+    replay.add_argument("--reason", action="append", help="only this reason (repeatable)")
+    replay.add_argument("--stage", action="append", help="only from this stage (repeatable)")
+    replay.add_argument("--to", metavar="TOPIC", help="publish here instead of the origin topic")
+    replay.add_argument("--dry-run", action="store_true", help="say what would be replayed")
+    for command in (listing, replay):
+        command.add_argument("--topic", help="dead-letter topic (default: wire.dlq)")
+        add_settings_arguments(command)
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One record of the dead-letter topic, where it sits, and its parsed body (None when
+    the record is not a JSON object)."""
+
+    partition: int
+    offset: int
+    record: dict[str, Any] | None
+
+    @property
+    def reason(self) -> str:
+        return str(self.record.get("reason")) if self.record else "unreadable"
+
+
+@dataclass(slots=True)
+class ReasonSummary:
+    count: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    origins: Counter[str] = field(default_factory=Counter)
+    last_failed_at: str = ""
+    example: str = ""
+
+    def add(self, letter: Letter) -> None:
+        record = letter.record or {}
+        self.count += 1
+        self.stages[str(record.get("stage"))] += 1
+        self.origins[str((record.get("origin") or {}).get("topic"))] += 1
+        failed_at = str(record.get("failed_at") or "")
+        if failed_at >= self.last_failed_at:
+            self.last_failed_at = failed_at
+            self.example = str(record.get("message") or "")
+
+
+def summarize(letters: Iterable[Letter]) -> dict[str, ReasonSummary]:
+    summaries: dict[str, ReasonSummary] = defaultdict(ReasonSummary)
+    for letter in letters:
+        summaries[letter.reason].add(letter)
+    return dict(sorted(summaries.items(), key=lambda kv: -kv[1].count))
+
+
+def replay_key(original: bytes, source: str | None) -> bytes | None:
+    """The key the original had on its topic: `story_id` (wire.unique), `routing_key`
+    (wire.items), else the envelope's source (wire.raw)."""
+    try:
+        document = orjson.loads(original)
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, dict):
+        for name in ("story_id", "routing_key", "source"):
+            value = document.get(name)
+            if isinstance(value, str) and value:
+                return value.encode()
+    return source.encode() if source else None
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """Where one dead letter goes back to, or why it cannot."""
+
+    letter: Letter
+    topic: str | None = None
+    key: bytes | None = None
+    value: bytes = b""
+    skipped: str | None = None
+
+
+def plan_replay(letter: Letter, to: str | None) -> Replay:
+    record = letter.record
+    if record is None:
+        return Replay(letter, skipped="not a dead-letter record")
+    topic = to or (record.get("origin") or {}).get("topic")
+    if not topic:
+        return Replay(letter, skipped="no origin topic (give --to)")
+    if TRUNCATED_MARK in str(record.get("message") or ""):
+        return Replay(letter, skipped="original was truncated")
+    try:
+        original = base64.b64decode(record.get("original_base64") or "", validate=True)
+    except (binascii.Error, ValueError):
+        return Replay(letter, skipped="original_base64 is not base64")
+    if not original:
+        return Replay(letter, skipped="no original bytes")
+    return Replay(letter, topic, replay_key(original, record.get("source")), original)
+
+
+def selected(letter: Letter, reasons: list[str] | None, stages: list[str] | None) -> bool:
+    record = letter.record or {}
+    return (not reasons or letter.reason in reasons) and (
+        not stages or record.get("stage") in stages
+    )
+
+
+async def read_letters(settings: Settings, topic: str) -> list[Letter]:
+    """Every committed record of the topic, from its start to its end when this began."""
+    tps = [TopicPartition(topic, p) for p in await topic_partitions(settings, topic)]
+    consumer = AIOKafkaConsumer(
+        **settings.client_kwargs(),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        letters: list[Letter] = []
+        while await _behind(consumer, ends):
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                letters.extend(_letter(r) for r in records)
+        return letters
+    finally:
+        await consumer.stop()
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+
+async def topic_partitions(settings: Settings, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(**settings.client_kwargs())
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described.get("error_code") or not described["partitions"]:
+        raise SystemExit(f"wirestream dlq: topic {topic} does not exist")
+    return sorted(p["partition"] for p in described["partitions"])
+
+
+def _letter(record: ConsumerRecord) -> Letter:
+    try:
+        value = orjson.loads(record.value)
+    except orjson.JSONDecodeError:
+        value = None
+    return Letter(record.partition, record.offset, value if isinstance(value, dict) else None)
+
+
+async def replay(settings: Settings, dlq_topic: str, plans: list[Replay]) -> int:
+    """Publish the planned replays; the number acknowledged."""
+    producer = AIOKafkaProducer(**settings.producer_kwargs(), max_request_size=2**21)
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(
+                plan.topic,
+                plan.value,
+                key=plan.key,
+                headers=[(REPLAY_HEADER, _trace(dlq_topic, plan.letter))],
+            )
+            for plan in plans
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+    return len(deliveries)
+
+
+def _trace(topic: str, letter: Letter) -> bytes:
+    return f"{topic}/{letter.partition}/{letter.offset}".encode()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = client_settings(args, "dlq")
+    quiet_client_logs()
+    try:
+        return _run(args, settings)
+    except KafkaError as error:
+        print(f"wirestream dlq: {settings.bootstrap}: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    topic = args.topic or settings.topics.dlq
+    letters = asyncio.run(read_letters(settings, topic))
+    if args.action == "list":
+        _print_summary(summarize(letters), args.format)
+        return 0
+    chosen = [letter for letter in letters if selected(letter, args.reason, args.stage)]
+    plans = [plan_replay(letter, args.to) for letter in chosen]
+    ready = [plan for plan in plans if plan.skipped is None]
+    for plan in plans:
+        if plan.skipped is not None:
+            where = f"{topic}/{plan.letter.partition}/{plan.letter.offset}"
+            print(f"wirestream dlq: skipped {where}: {plan.skipped}", file=sys.stderr)
+    targets = Counter(plan.topic for plan in ready)
+    if args.dry_run:
+        print(f"would replay {len(ready)} of {len(chosen)}: {dict(targets)}")
+        return 0
+    replayed = asyncio.run(replay(settings, topic, ready)) if ready else 0
+    skipped = len(plans) - len(ready)
+    print(f"replayed {replayed} of {len(chosen)} dead letters: {dict(targets)}; {skipped} skipped")
+    return 1 if skipped else 0
+
+
+def _print_summary(summaries: dict[str, ReasonSummary], form: str) -> None:
+    if form == "json":
+        rows = [
+            {
+                "reason": reason,
+                "count": s.count,
+                "stages": dict(s.stages),
+                "origins": dict(s.origins),
+                "last_failed_at": s.last_failed_at,
+                "example": s.example,
+            }
+            for reason, s in summaries.items()
+        ]
+        print(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    print(f"{'reason':<18} {'count':>6}  {'stages':<24} {'last failed':<24} example")
+    for reason, s in summaries.items():
+        stages = ",".join(sorted(s.stages))
+        print(f"{reason:<18} {s.count:>6}  {stages:<24} {s.last_failed_at:<24} {s.example[:60]}")
+    print(f"{'total':<18} {sum(s.count for s in summaries.values()):>6}")
