@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import replace
 
 from wirestream.core.config import Settings, add_settings_arguments, settings_from
@@ -31,10 +32,19 @@ from wirestream.core.local_kafka import find_cluster
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime import Binding, StageService, item_dict, raw_bytes
+from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
+from wirestream.deduplicator import Deduplicator
+from wirestream.enricher import Enricher
+from wirestream.normalizer import Normalizer
 from wirestream.pipeline import build_stages
 
-SERVICES = ("normalizer", "deduplicator", "enricher", "pipeline")
+SINGLE_STAGES: dict[str, Callable[[], Stage]] = {
+    "normalizer": Normalizer,
+    "deduplicator": Deduplicator,
+    "enricher": Enricher,
+}
+SERVICES = (*SINGLE_STAGES, "pipeline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,11 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def binding_for(service: str, settings: Settings) -> Binding:
     """The stages and topics of one service."""
     topics = settings.topics
-    stages = build_stages()
-    if service != "pipeline":
-        stages = [stage for stage in stages if stage.name == service]
-        if not stages:
-            raise ValueError(f"the pipeline has no {service} stage")
+    stages = build_stages() if service == "pipeline" else [SINGLE_STAGES[service]()]
     input_topic, output_topic = {
         "normalizer": (topics.raw, topics.items),
         "deduplicator": (topics.items, topics.unique),

@@ -34,8 +34,9 @@ Name (type; labels): meaning.
   retried)
 - `wirestream_broker_retries_total` (counter; `service`, `error`): transient broker errors
   retried with backoff
-- `wirestream_stage_events_total` (counter; `service`, `stage`, `event`): a stage's own counts,
-  read at scrape time (the enricher's gazetteer misses and unknown agencies)
+- `wirestream_stage_events_total` (counter; `service`, `stage`, `event`): totals a stage keeps
+  itself, read at scrape time: enricher `gazetteer_misses`, `unknown_agencies`,
+  `errors.<enricher>`; deduplicator `evictions` (window/cap evictions of remembered items)
 - `wirestream_ready` (gauge; `service`): 1 when assigned partitions are restored and being
   processed
 """

@@ -39,6 +39,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import OffsetAndMetadata
 
@@ -188,6 +189,16 @@ class _TimedStage:
             self._observe(time.perf_counter() - start)
 
 
+def stage_counters(stage: Stage) -> dict[str, int]:
+    """The totals a stage keeps for the metrics layer: the enricher's `counters` (gazetteer
+    misses, unknown agencies, errors per enricher) and the deduplicator's `evictions()`."""
+    counters = dict(getattr(stage, "counters", None) or {})
+    evictions = getattr(stage, "evictions", None)
+    if callable(evictions):
+        counters["evictions"] = evictions()
+    return counters
+
+
 class RecordTranslator:
     """Pure part of the runtime: input records in, an `Outbox` of messages out."""
 
@@ -293,6 +304,18 @@ def _with_origin(letter: DeadLetter, record: ConsumerRecord, origin: Origin) -> 
     return DeadLetter(letter.reason, letter.message, record.value or b"", letter.stage, origin)
 
 
+async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
+    """Partitions per topic; 0 for a topic that does not exist (yet)."""
+    admin = AIOKafkaAdminClient(**settings.client_kwargs())
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    counts = {t["topic"]: len(t["partitions"]) for t in described if not t["error_code"]}
+    return {topic: counts.get(topic, 0) for topic in topics}
+
+
 class ChangelogReader:
     """Reads one changelog partition from its beginning to its end, for restoring state."""
 
@@ -303,6 +326,9 @@ class ChangelogReader:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level=settings.consumer_kwargs()["isolation_level"],
+            # No long polls: offset lookups queue behind a fetch in flight, and a restore
+            # reads what is there and stops.
+            fetch_max_wait_ms=20,
         )
 
     async def start(self) -> None:
@@ -310,10 +336,6 @@ class ChangelogReader:
 
     async def stop(self) -> None:
         await self._consumer.stop()
-
-    async def partitions(self, topic: str) -> set[int]:
-        await self._consumer.topics()  # refresh metadata
-        return self._consumer.partitions_for_topic(topic) or set()
 
     async def read(self, topic: str, partition: int) -> list[tuple[bytes, bytes | None]]:
         tp = TopicPartition(topic, partition)
@@ -363,13 +385,7 @@ class StageService:
             [_TimedStage(s, latency.labels(self._service, s.name).observe) for s in binding.stages]
         )
         self.translator = RecordTranslator(binding, chain, clock)
-        metrics.watch_stage_counts(
-            lambda: [
-                (s.name, s.counts)
-                for s in binding.stages
-                if isinstance(getattr(s, "counts", None), Mapping)
-            ]
-        )
+        metrics.watch_stage_counts(lambda: [(s.name, stage_counters(s)) for s in binding.stages])
         self._consumer = AIOKafkaConsumer(**settings.consumer_kwargs())
         self._restorer = ChangelogReader(settings) if binding.stateful else None
         self._producer: AIOKafkaProducer | None = None  # at-least-once: one for all partitions
@@ -407,13 +423,15 @@ class StageService:
         )
 
     async def _check_changelog(self) -> None:
-        assert self._restorer is not None and self.binding.changelog_topic is not None
-        changelog = await self._restorer.partitions(self.binding.changelog_topic)
-        inputs = await self._restorer.partitions(self.binding.input_topic)
-        if len(changelog) < len(inputs):
+        assert self.binding.changelog_topic is not None
+        counts = await partition_counts(
+            self.settings, [self.binding.changelog_topic, self.binding.input_topic]
+        )
+        changelog, inputs = counts[self.binding.changelog_topic], counts[self.binding.input_topic]
+        if changelog < inputs:
             raise RuntimeError(
-                f"changelog {self.binding.changelog_topic} has {len(changelog)} partitions, "
-                f"input {self.binding.input_topic} has {len(inputs)}: need one per input partition"
+                f"changelog {self.binding.changelog_topic} has {changelog} partitions, "
+                f"input {self.binding.input_topic} has {inputs}: need one per input partition"
             )
 
     async def _shutdown(self) -> None:

@@ -1,0 +1,262 @@
+"""The stages as Kafka services on a real broker: end to end, rebalances, kill -9, poison."""
+
+from __future__ import annotations
+
+import base64
+import signal
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+from service_harness import (
+    ServeProcess,
+    TopicReader,
+    caught_up,
+    committed_total,
+    fresh_topics,
+    produce,
+    running,
+    service_env,
+    service_settings,
+    wait_for,
+)
+
+from schema_check import assert_valid
+from wirestream.core.records import Emit, Origin
+from wirestream.deduplicator import Deduplicator
+from wirestream.enricher import Enricher
+from wirestream.generator import generate
+from wirestream.normalizer import Normalizer, decode_page
+
+pytestmark = pytest.mark.kafka
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def envelope(body: str, source: str = "test") -> bytes:
+    return orjson.dumps(
+        {
+            "source": source,
+            "fetched_at": "2026-11-26T10:00:00Z",
+            "content_type": "text/plain",
+            "body": body,
+        }
+    )
+
+
+def corpus_envelopes(seed: int, stories: int) -> list[bytes]:
+    corpus = generate(seed, stories, bad_rate=0)
+    return [orjson.dumps(e) for e in corpus.envelopes]
+
+
+def normalized(envelopes: list[bytes]) -> list[Emit]:
+    """The items the normalizer makes of the envelopes, in order (keyed by routing key)."""
+    stage = Normalizer()
+    return [o for e in envelopes for o in stage.process(e, Origin()) if isinstance(o, Emit)]
+
+
+def dedup_reference(items: list[Emit], partitions: list[int]) -> dict[str, tuple]:
+    """What one deduplicator decides per published item, fed partition by partition."""
+    stage = Deduplicator()
+    published = {}
+    for emit, partition in zip(items, partitions, strict=True):
+        (out,) = stage.process(emit.item, Origin(partition=partition))
+        if out.publish:
+            published[out.item["id"]] = decision(out.item)
+    return published
+
+
+def decision(item: dict) -> tuple:
+    return item["dedup"]["status"], item["story_id"], item["version"]
+
+
+def item_records(items: list[Emit]) -> list[tuple[bytes, bytes]]:
+    return [(e.key.encode(), orjson.dumps(e.item)) for e in items]
+
+
+async def test_pages_in_normalized_items_out_as_in_process(kafka_bootstrap):
+    """Raw pages through the three services equal the in-process chain, in schema."""
+    pages = [envelope(decode_page(p.read_bytes())) for p in sorted(PAGES.glob("*.txt"))]
+    envelopes = pages + corpus_envelopes(11, 12) + [b"\xff\xfe not a page"]
+    # One raw partition keeps arrival order, so dedup decisions are the in-process ones.
+    topics = await fresh_topics(kafka_bootstrap, "e2e", partitions=3, raw_partitions=1)
+    await produce(kafka_bootstrap, topics.raw, [(b"test", e) for e in envelopes])
+
+    stages = [Normalizer(), Deduplicator(), Enricher()]
+    expected, expected_dead = {}, 0
+    for raw in envelopes:
+        outcomes = [raw]
+        for stage in stages:
+            outcomes = [
+                o
+                for value in outcomes
+                for o in stage.process(value, Origin(partition=0))
+                if not isinstance(o, Emit) or o.publish
+            ]
+            expected_dead += sum(not isinstance(o, Emit) for o in outcomes)
+            outcomes = [o.item for o in outcomes if isinstance(o, Emit)]
+        expected |= {item["id"]: item for item in outcomes}
+
+    names = ("normalizer", "deduplicator", "enricher")
+    async with (
+        running(service_settings(kafka_bootstrap, topics, names[0])) as normalizer,
+        running(service_settings(kafka_bootstrap, topics, names[1])) as deduplicator,
+        running(service_settings(kafka_bootstrap, topics, names[2])),
+        TopicReader(kafka_bootstrap, topics.normalized) as out,
+        TopicReader(kafka_bootstrap, topics.dlq) as dlq,
+    ):
+        await out.until(len(expected))
+        await dlq.until(expected_dead)
+        await wait_for(lambda: deduplicator.health.ready, "deduplicator ready")
+        await caught_up(kafka_bootstrap, f"{topics.raw}.enricher", topics.unique)
+        await out.drain()
+        assert normalizer.health.ready
+        metrics = deduplicator.metrics.exposition().decode()
+
+    got = {item["id"]: item for item in out.values()}
+    assert len(out.records) == len(got) == len(expected)  # no item written twice
+    # Different dedup state per wire.items partition only ever splits matches, never merges.
+    assert {i: decision(item) for i, item in got.items()} == {
+        i: decision(item) for i, item in expected.items()
+    }
+    for record, item in zip(out.records, out.values(), strict=True):
+        assert_valid("normalized-item.v1", item)
+        assert record.key == item["story_id"].encode()
+        headers = dict(record.headers)
+        assert headers["ws-schema-version"] == item["schema_version"].encode()
+        assert headers["ws-source-topic"] == topics.raw.encode()
+        assert int(headers["ws-source-offset"]) == item["provenance"]["offset"]
+    for letter in dlq.values():
+        assert_valid("dead-letter.v1", letter)
+    assert 'wirestream_dedup_decisions_total{service="deduplicator",status="new"}' in metrics
+
+
+async def test_two_deduplicators_and_a_rebalance_decide_as_one(kafka_bootstrap):
+    items = normalized(corpus_envelopes(23, 30))
+    half = len(items) // 2
+    topics = await fresh_topics(kafka_bootstrap, "rebalance", partitions=4)
+    first = await produce(kafka_bootstrap, topics.items, item_records(items[:half]))
+
+    settings = service_settings(kafka_bootstrap, topics, "deduplicator", batch_size=20)
+    async with (
+        TopicReader(kafka_bootstrap, topics.unique) as out,
+        running(settings) as one,
+    ):
+        await wait_for(lambda: one.health.ready, "first instance ready")
+        await out.until(1)
+        async with running(settings) as two:
+            # The second member's join revokes and reassigns all partitions, mid-stream.
+            await wait_for(lambda: two.health.ready and one.health.ready, "both ready")
+            second = await produce(kafka_bootstrap, topics.items, item_records(items[half:]))
+            await caught_up(kafka_bootstrap, settings.group, topics.items)
+            await out.drain()
+            labels = {"service": "deduplicator", "topic": topics.items}
+            shares = [
+                svc.metrics.registry.get_sample_value("wirestream_records_consumed_total", labels)
+                for svc in (one, two)
+            ]
+            restored = two.metrics.registry.get_sample_value(
+                "wirestream_changelog_restored_records_total", {"service": "deduplicator"}
+            )
+            rebalances = one.metrics.registry.get_sample_value(
+                "wirestream_rebalances_total", {"service": "deduplicator", "event": "assigned"}
+            )
+
+    expected = dedup_reference(items, first + second)
+    got = {item["id"]: decision(item) for item in out.values()}
+    assert len(out.records) == len(got)
+    assert got == expected
+    assert all(share > 0 for share in shares), shares  # both instances did part of the work
+    assert rebalances >= 2  # the first instance was reassigned when the second joined
+    assert restored > 0  # the second took over partitions with state, from the changelog
+    assert sum(shares) >= len(items)
+
+
+async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_bootstrap):
+    items = normalized(corpus_envelopes(31, 40))
+    poison = [(b"x", b"\x00\x01 garbage"), (b"x", b"{not json"), (b"x", b"[]")]
+    records = item_records(items)
+    records[len(records) // 3 : len(records) // 3] = poison[:2]
+    records.append(poison[2])
+    topics = await fresh_topics(kafka_bootstrap, "kill9", partitions=3)
+    partitions = await produce(kafka_bootstrap, topics.items, records)
+    item_partitions = [
+        p for (k, v), p in zip(records, partitions, strict=True) if (k, v) not in poison
+    ]
+    expected = dedup_reference(items, item_partitions)
+
+    env = service_env(kafka_bootstrap, topics, "deduplicator")
+    group = env["WIRESTREAM_GROUP_ID"]
+    args = ["deduplicator", "--batch-size", "5"]
+    async with (
+        TopicReader(kafka_bootstrap, topics.unique) as out,
+        TopicReader(kafka_bootstrap, topics.dlq) as dlq,
+    ):
+        victim = ServeProcess(args, env)
+        await victim.start()
+        await out.until(len(expected) // 3)
+        await victim.kill()
+        # Killed mid-stream: part of the input is committed, not all of it.
+        assert 0 < await committed_total(kafka_bootstrap, group) < len(records)
+        assert victim.process.returncode == -signal.SIGKILL
+        assert not victim.logged("service_stopped")
+
+        successor = ServeProcess(args, env)
+        await successor.start()
+        await caught_up(kafka_bootstrap, group, topics.items)
+        successor.process.send_signal(signal.SIGTERM)
+        assert await successor.wait() == 0  # graceful: batch finished, group left
+        assert successor.logged("service_stopped")
+        assert sum(line["changelog_records"] for line in successor.logged("state_restored")) > 0
+        await out.drain()
+        await dlq.drain()
+
+    ids = Counter(item["id"] for item in out.values())
+    assert [i for i, n in ids.items() if n > 1] == []  # nothing written twice
+    assert {item["id"]: decision(item) for item in out.values()} == expected
+    originals = sorted(base64.b64decode(d["original_base64"]) for d in dlq.values())
+    assert originals == sorted(v for _, v in poison)
+
+
+async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_bootstrap):
+    page = envelope((PAGES / "nl_binnenland.txt").read_text())
+    huge = b"\xfe" * 900_000
+    poison = [
+        b"\x00\xff\x13 binary",
+        b"{broken json",
+        b"",
+        envelope("no dateline here at all"),
+        huge,
+    ]
+    records = [(b"s", p) for pair in zip(poison, [page] * len(poison), strict=True) for p in pair]
+    topics = await fresh_topics(kafka_bootstrap, "poison", partitions=1)
+    await produce(kafka_bootstrap, topics.raw, records)
+    per_page = len(normalized([page]))
+
+    async with (
+        running(service_settings(kafka_bootstrap, topics, "normalizer")) as normalizer,
+        TopicReader(kafka_bootstrap, topics.items) as out,
+        TopicReader(kafka_bootstrap, topics.dlq) as dlq,
+    ):
+        await dlq.until(len(poison))
+        await out.until(per_page * len(poison))  # every page after a poison record came out
+        await caught_up(kafka_bootstrap, f"{topics.raw}.normalizer", topics.raw)
+        await out.drain()
+        await dlq.drain()
+        metrics = normalizer.metrics.exposition().decode()
+
+    letters = dlq.values()
+    assert [d["origin"]["offset"] for d in letters] == [0, 2, 4, 6, 8]
+    assert {d["origin"]["topic"] for d in letters} == {topics.raw}
+    for letter, original in zip(letters[:4], poison, strict=False):
+        assert_valid("dead-letter.v1", letter)
+        assert base64.b64decode(letter["original_base64"]) == original
+    reasons = [d["reason"] for d in letters]
+    assert reasons[2] == "empty" and reasons[3] == "no_dateline"
+    assert reasons[4] in ("binary", "undecodable")
+    # Too big to carry whole in a dead letter: its head is kept, and the message says so.
+    assert huge.startswith(base64.b64decode(letters[4]["original_base64"]))
+    assert "truncated" in letters[4]["message"]
+    assert len(out.records) == per_page * len(poison)
+    assert 'wirestream_dead_letters_total{reason="empty"' in metrics
