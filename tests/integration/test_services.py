@@ -7,6 +7,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import orjson
 import pytest
 from service_harness import (
@@ -23,11 +24,13 @@ from service_harness import (
 )
 
 from schema_check import assert_valid
+from wirestream.core.chain import Chain, published
 from wirestream.core.records import Emit, Origin
 from wirestream.deduplicator import Deduplicator
 from wirestream.enricher import Enricher
 from wirestream.generator import generate
 from wirestream.normalizer import Normalizer, decode_page
+from wirestream.pipeline import build_stages
 
 pytestmark = pytest.mark.kafka
 
@@ -132,6 +135,30 @@ async def test_pages_in_normalized_items_out_as_in_process(kafka_bootstrap):
     assert 'wirestream_dedup_decisions_total{service="deduplicator",status="new"}' in metrics
 
 
+async def test_serve_pipeline_chains_the_stages_in_one_process(kafka_bootstrap):
+    envelopes = corpus_envelopes(5, 8)
+    topics = await fresh_topics(kafka_bootstrap, "pipeline", partitions=1)
+    await produce(kafka_bootstrap, topics.raw, [(b"test", e) for e in envelopes])
+    chain = Chain(build_stages())
+    expected = [
+        (o.key, o.item["id"])
+        for e in envelopes
+        for o in published(chain.process(e, Origin(partition=0)))
+    ]
+
+    async with (
+        running(service_settings(kafka_bootstrap, topics, "pipeline")) as pipeline,
+        TopicReader(kafka_bootstrap, topics.normalized) as out,
+    ):
+        await out.until(len(expected))
+        await caught_up(kafka_bootstrap, f"{topics.raw}.pipeline", topics.raw)
+        await out.drain()
+        assert pipeline.health.ready
+
+    assert [(r.key.decode(), orjson.loads(r.value)["id"]) for r in out.records] == expected
+    assert {dict(r.headers)["ws-source-topic"] for r in out.records} == {topics.raw.encode()}
+
+
 async def test_two_deduplicators_and_a_rebalance_decide_as_one(kafka_bootstrap):
     items = normalized(corpus_envelopes(23, 30))
     half = len(items) // 2
@@ -205,6 +232,12 @@ async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_boot
         successor = ServeProcess(args, env)
         await successor.start()
         await caught_up(kafka_bootstrap, group, topics.items)
+        (listening,) = successor.logged("http_listening")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{listening['url']}/readyz") as response:
+                assert response.status == 200
+            async with http.get(f"{listening['url']}/metrics") as response:
+                exposition = await response.text()
         successor.process.send_signal(signal.SIGTERM)
         assert await successor.wait() == 0  # graceful: batch finished, group left
         assert successor.logged("service_stopped")
@@ -212,6 +245,8 @@ async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_boot
         await out.drain()
         await dlq.drain()
 
+    assert 'wirestream_consumer_lag_records{partition="0",service="deduplicator"' in exposition
+    assert 'wirestream_dead_letters_total{reason="invalid_item"' in exposition
     ids = Counter(item["id"] for item in out.values())
     assert [i for i, n in ids.items() if n > 1] == []  # nothing written twice
     assert {item["id"]: decision(item) for item in out.values()} == expected
@@ -219,7 +254,8 @@ async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_boot
     assert originals == sorted(v for _, v in poison)
 
 
-async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_bootstrap):
+@pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
+async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_bootstrap, guarantee):
     page = envelope((PAGES / "nl_binnenland.txt").read_text())
     huge = b"\xfe" * 900_000
     poison = [
@@ -235,7 +271,9 @@ async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_boo
     per_page = len(normalized([page]))
 
     async with (
-        running(service_settings(kafka_bootstrap, topics, "normalizer")) as normalizer,
+        running(
+            service_settings(kafka_bootstrap, topics, "normalizer", guarantee=guarantee)
+        ) as normalizer,
         TopicReader(kafka_bootstrap, topics.items) as out,
         TopicReader(kafka_bootstrap, topics.dlq) as dlq,
     ):
