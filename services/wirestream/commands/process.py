@@ -12,6 +12,7 @@ rejects go to the dead-letter file as NDJSON and as one summary line each to std
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,8 +83,12 @@ def run(args: argparse.Namespace) -> int:
                         out.write(orjson.dumps(outcome.item) + b"\n")
                 else:
                     _reject(outcome, record.location, dead_letters)
-    finally:
         out.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly; not every input was processed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
         if dead_letters is not None:
             dead_letters.close()
     return 0

@@ -1,6 +1,7 @@
 """Splitting a wire page into its main article and the teasers listed under it.
 
     Headline                                  <- first line, when it has no dateline
+    Door onze redacteur / 2 uur geleden       <- metadata and the article's time, not text
     CITY (AGENCIES) - first paragraph         <- the article's dateline paragraph
     Paragraph / Sub-heading / Paragraph
     Meer uit Buitenland                       <- section marker ("More from World")
@@ -90,6 +91,10 @@ def _article(lines: list[str]) -> Article | None:
         if dateline is None:
             parsed = parse_dateline(line)
             if parsed is not None:
+                # Short lines between headline and dateline are page metadata (byline,
+                # "Gepubliceerd", labels), not text; a standfirst sentence stays.
+                paragraphs = [kept for kept in paragraphs if kept not in subheadings]
+                subheadings.clear()
                 dateline, line = parsed
                 paragraphs.append(line)
                 continue
