@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "produce": "publish raw pages or envelopes from files, dirs, NDJSON, stdin or HTTP",
     "tail": "follow wire.normalized and print the items (pretty or NDJSON)",
     "dlq": "list dead letters by reason, or replay their original bytes after a fix",
+    "demo": "the whole pipeline on the sample pages: broker, topics, services, output (make run)",
 }
 
 

@@ -30,11 +30,10 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
-from wirestream.producer.cluster import client_settings, quiet_client_logs
+from wirestream.producer.cluster import client_settings, quiet_client_logs, topic_partitions
 
 REPLAY_HEADER = "ws-replayed-from"
 TRUNCATED_MARK = "(original truncated to"
@@ -147,7 +146,10 @@ def selected(letter: Letter, reasons: list[str] | None, stages: list[str] | None
 
 async def read_letters(settings: Settings, topic: str) -> list[Letter]:
     """Every committed record of the topic, from its start to its end when this began."""
-    tps = [TopicPartition(topic, p) for p in await topic_partitions(settings, topic)]
+    partitions = await topic_partitions(settings, topic)
+    if not partitions:
+        raise SystemExit(f"wirestream dlq: topic {topic} does not exist")
+    tps = [TopicPartition(topic, p) for p in partitions]
     consumer = AIOKafkaConsumer(
         **settings.client_kwargs(),
         group_id=None,
@@ -171,18 +173,6 @@ async def read_letters(settings: Settings, topic: str) -> list[Letter]:
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
     return any([await consumer.position(tp) < end for tp, end in ends.items()])
-
-
-async def topic_partitions(settings: Settings, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(**settings.client_kwargs())
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    if described.get("error_code") or not described["partitions"]:
-        raise SystemExit(f"wirestream dlq: topic {topic} does not exist")
-    return sorted(p["partition"] for p in described["partitions"])
 
 
 def _letter(record: ConsumerRecord) -> Letter:

@@ -9,6 +9,8 @@ import logging
 import os
 from dataclasses import replace
 
+from aiokafka.admin import AIOKafkaAdminClient
+
 from wirestream.core.config import Settings, settings_from
 from wirestream.core.local_kafka import find_cluster
 
@@ -24,3 +26,16 @@ def quiet_client_logs() -> None:
     """aiokafka logs every failed connection attempt and metadata retry through stdlib logging;
     the commands report failures themselves, once, in their own words."""
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+
+async def topic_partitions(settings: Settings, topic: str) -> list[int]:
+    """The partition numbers of `topic`; empty when it does not exist."""
+    admin = AIOKafkaAdminClient(**settings.client_kwargs())
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described.get("error_code"):
+        return []
+    return sorted(p["partition"] for p in described["partitions"])

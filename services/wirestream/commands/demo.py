@@ -1,0 +1,391 @@
+"""`wirestream demo` (what `make run` runs): the whole pipeline on the bundled sample pages.
+
+1. A cluster: `--bootstrap`, `KAFKA_BOOTSTRAP`, a detached `wirestream kafka` broker, or else
+   a local broker started here (and stopped at the end).
+2. The pipeline topics (under `--topic-prefix`), `--partitions` each (the DLQ has one).
+3. `wirestream serve normalizer|deduplicator|enricher` as child processes, each with its own
+   metrics port and its log in `.run/logs/<service>.log`.
+4. The sample pages published to the raw topic, as `wirestream produce` would.
+5. Every normalized item printed as it arrives (status, story id, version, dateline,
+   headline or teaser), dead letters too, and a running summary: new, update, duplicate (the
+   deduplicator's own count, read from its metrics) and dead-letter counts.
+
+It runs until Ctrl-C or SIGTERM, or with `--once` until the sample data has flowed through
+every stage (each consumer group has committed past everything upstream wrote), then stops
+the services and the broker it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import aiohttp
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from wirestream.commands.tail import item_line
+from wirestream.core.config import Settings, settings_from_env
+from wirestream.core.local_kafka import LocalKafka, find_cluster, free_port
+from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
+from wirestream.producer.cluster import quiet_client_logs
+from wirestream.producer.publisher import Publisher
+from wirestream.producer.sources import Rejected, path_candidates
+
+STAGES = ("normalizer", "deduplicator", "enricher")
+# The repository's samples/ (an editable install runs from the source tree), else ./samples.
+REPO_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+SUMMARY_EVERY = 2.0  # seconds between running summaries while items arrive
+CHECK_EVERY = 0.5  # seconds between "has everything flowed through?" checks
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--samples", type=Path, help="pages to publish (default: samples/)")
+    parser.add_argument("--once", action="store_true", help="exit once the samples are through")
+    parser.add_argument("--timeout", type=float, default=180.0, help="--once gives up after S s")
+    parser.add_argument("--topic-prefix", default="", help="prefix for every topic and group")
+    parser.add_argument("--partitions", type=int, default=3, help="partitions per topic")
+    parser.add_argument("--bootstrap", help="use this cluster instead of starting a broker")
+    parser.add_argument("--run-dir", type=Path, default=Path(".run"), help="logs go to RUN/logs")
+
+
+@dataclass(slots=True)
+class Tally:
+    """What came out of the pipeline so far."""
+
+    statuses: Counter[str] = field(default_factory=Counter)  # new / update on the output
+    duplicates: int = 0  # the deduplicator's count: duplicates are not published
+    dead_letters: Counter[str] = field(default_factory=Counter)  # by reason
+
+    def line(self) -> str:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.dead_letters.items()))
+        return (
+            f"summary: new {self.statuses['new']}  update {self.statuses['update']}"
+            f"  duplicate {self.duplicates}  dead-letter {sum(self.dead_letters.values())}"
+            + (f" ({reasons})" if reasons else "")
+        )
+
+
+@dataclass
+class Service:
+    """One `wirestream serve <stage>` child process."""
+
+    stage: str
+    group: str
+    metrics_port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def start(self, bootstrap: str, topics: PipelineTopics) -> None:
+        topic_flags = [
+            arg
+            for role, name in topics.by_role().items()
+            for arg in (f"--topic-{role.replace('_', '-')}", name)
+        ]
+        command = [
+            sys.executable, "-m", "wirestream.cli", "serve", self.stage,
+            "--bootstrap", bootstrap, "--group-id", self.group,
+            "--metrics-host", "127.0.0.1", "--metrics-port", str(self.metrics_port),
+            *topic_flags,
+        ]  # fmt: skip
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+
+    def exited(self) -> int | None:
+        return self.process.poll() if self.process else None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM (finish the batch, commit, leave the group), SIGKILL if it hangs."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines: int = 15) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    quiet_client_logs()
+    samples = args.samples or (REPO_SAMPLES if REPO_SAMPLES.is_dir() else Path("samples"))
+    if not samples.is_dir():
+        print(f"wirestream demo: no sample directory at {samples}", file=sys.stderr)
+        return 2
+    with _cluster(args.bootstrap) as bootstrap:
+        return asyncio.run(_demo(args, bootstrap, samples))
+
+
+@contextlib.contextmanager
+def _cluster(explicit: str | None) -> Iterator[str]:
+    existing = find_cluster(explicit)
+    if existing:
+        print(f"cluster: {existing}", flush=True)
+        yield existing
+        return
+    print("starting a local Kafka broker (first run resolves its jars with Maven)...", flush=True)
+    with LocalKafka() as kafka:
+        print(f"cluster: local Kafka {kafka.version} at {kafka.bootstrap}", flush=True)
+        yield kafka.bootstrap
+
+
+async def _demo(args: argparse.Namespace, bootstrap: str, samples: Path) -> int:
+    prefix = args.topic_prefix
+    topics = PipelineTopics().with_prefix(prefix)
+    settings = replace(settings_from_env("demo", {}), bootstrap=bootstrap, topics=topics)
+    report = await ensure_topics(
+        bootstrap, pipeline_topic_specs(topics, partitions=args.partitions)
+    )
+    print(f"topics: created {len(report.created)}, existing {len(report.existing)}", flush=True)
+    logs = args.run_dir / "logs"
+    services = [
+        Service(stage, f"{prefix}wirestream-{stage}", free_port(), logs / f"{stage}.log")
+        for stage in STAGES
+    ]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    watch = await FlowWatch.start(settings, services)
+    try:
+        for service in services:
+            service.start(bootstrap, topics)
+            print(f"{service.stage}: metrics {service.metrics_url}  log {service.log_path}")
+        await _await_ready(services)
+        published = await _publish(settings, samples)
+        print(f"published {published} sample pages from {samples} to {topics.raw}", flush=True)
+        return await watch.follow(stop, once=args.once, timeout=args.timeout)
+    finally:
+        await watch.close()
+        for service in services:
+            service.stop()
+        print("stopped the services", flush=True)
+
+
+async def _await_ready(services: list[Service], timeout: float = 90.0) -> None:
+    """Wait until every service answers /readyz (its partitions assigned), or fail with the
+    log of one that died."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        pending = list(services)
+        while pending:
+            for service in list(pending):
+                if service.exited() is not None:
+                    raise SystemExit(
+                        f"wirestream demo: {service.stage} exited:\n{service.log_tail()}"
+                    )
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    url = service.metrics_url.replace("/metrics", "/readyz")
+                    async with http.get(url) as response:
+                        if response.status == 200:
+                            pending.remove(service)
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(s.stage for s in pending)
+                raise SystemExit(f"wirestream demo: not ready after {timeout:.0f}s: {names}")
+            await asyncio.sleep(0.3)
+
+
+async def _publish(settings: Settings, samples: Path) -> int:
+    producer = AIOKafkaProducer(**settings.producer_kwargs(), linger_ms=5)
+    await producer.start()
+    try:
+        publisher = Publisher(producer, settings.topics.raw, on_reject=_say_rejected)
+        for candidate in path_candidates(samples):
+            await publisher.submit(candidate)
+        await publisher.drain()
+    finally:
+        await producer.stop()
+    return publisher.stats.published
+
+
+def _say_rejected(rejected: Rejected) -> None:
+    print(f"sample rejected: {rejected.where}: {rejected.message}", file=sys.stderr)
+
+
+class FlowWatch:
+    """Reads what the stages write (read_committed, from the moment the demo starts), prints
+    it, and tells when the data has flowed through: every group has committed past everything
+    its upstream wrote, and everything the last stage wrote has been read."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: list[Service],
+        consumer: AIOKafkaConsumer,
+        admin: AIOKafkaAdminClient,
+        partitions: dict[str, list[TopicPartition]],
+    ) -> None:
+        self.settings = settings
+        self.topics = settings.topics
+        self.services = {s.stage: s for s in services}
+        self.consumer = consumer
+        self.admin = admin
+        self.partitions = partitions
+        self.tally = Tally()
+        self.last_offset: dict[TopicPartition, int] = {}
+
+    @classmethod
+    async def start(cls, settings: Settings, services: list[Service]) -> FlowWatch:
+        topics = settings.topics
+        admin = AIOKafkaAdminClient(**settings.client_kwargs())
+        await admin.start()
+        described = await admin.describe_topics(
+            [topics.raw, topics.items, topics.unique, topics.normalized, topics.dlq]
+        )
+        partitions = {
+            d["topic"]: [TopicPartition(d["topic"], p["partition"]) for p in d["partitions"]]
+            for d in described
+        }
+        consumer = AIOKafkaConsumer(
+            **settings.client_kwargs(),
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        followed = [topics.items, topics.unique, topics.normalized, topics.dlq]
+        consumer.assign([tp for topic in followed for tp in partitions[topic]])
+        await consumer.seek_to_end()  # what earlier runs left in these topics is not ours
+        return cls(settings, services, consumer, admin, partitions)
+
+    async def close(self) -> None:
+        await self.consumer.stop()
+        await self.admin.close()
+
+    async def follow(self, stop: asyncio.Event, *, once: bool, timeout: float) -> int:
+        started = last_summary = last_check = time.monotonic()
+        shown = ""
+        while not stop.is_set():
+            batches = await self.consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    self._show(record)
+            now = time.monotonic()
+            if now - last_summary >= SUMMARY_EVERY:
+                last_summary = now
+                await self._count_duplicates()
+                if self.tally.line() != shown:
+                    shown = self.tally.line()
+                    print(shown, flush=True)
+            self._check_services()
+            if once and now - last_check >= CHECK_EVERY:
+                last_check = now
+                if await self.flowed_through():
+                    await self._count_duplicates()
+                    print(f"done: {self.tally.line()}", flush=True)
+                    return 0
+                if now - started > timeout:
+                    print(f"wirestream demo: not through after {timeout:.0f}s", file=sys.stderr)
+                    print(self.tally.line(), flush=True)
+                    return 1
+        await self._count_duplicates()
+        print(f"stopping: {self.tally.line()}", flush=True)
+        return 0
+
+    def _show(self, record: ConsumerRecord) -> None:
+        tp = TopicPartition(record.topic, record.partition)
+        self.last_offset[tp] = record.offset
+        if record.topic == self.topics.normalized:
+            item = orjson.loads(record.value)
+            self.tally.statuses[(item.get("dedup") or {}).get("status", "-")] += 1
+            print(item_line(item), flush=True)
+        elif record.topic == self.topics.dlq:
+            letter = orjson.loads(record.value)
+            self.tally.dead_letters[letter.get("reason", "?")] += 1
+            print(
+                f"{'DLQ':<9} {letter.get('reason', '?'):<16} {letter.get('stage', '?'):<12}"
+                f" | {str(letter.get('message', ''))[:80]}",
+                flush=True,
+            )
+
+    def _check_services(self) -> None:
+        for service in self.services.values():
+            code = service.exited()
+            if code is not None:
+                raise SystemExit(
+                    f"wirestream demo: {service.stage} exited ({code}):\n{service.log_tail()}"
+                )
+
+    async def flowed_through(self) -> bool:
+        """Each stage has committed past all its input; all output has been read."""
+        hops = [
+            (self.topics.raw, "normalizer"),
+            (self.topics.items, "deduplicator"),
+            (self.topics.unique, "enricher"),
+        ]
+        for topic, stage in hops:
+            if not await self._committed_past(topic, self.services[stage].group):
+                return False
+        return await self._read_to_end(self.topics.normalized) and await self._read_to_end(
+            self.topics.dlq
+        )
+
+    async def _committed_past(self, topic: str, group: str) -> bool:
+        """Whether `group` has committed past every record of `topic`. Offsets of transactional
+        topics end with a commit marker a consumer never commits past, so for those (read by
+        this watch) the bar is the last record actually read, once read to the end."""
+        partitions = self.partitions[topic]
+        committed = await self.admin.list_consumer_group_offsets(group, partitions=partitions)
+        if topic == self.topics.raw:  # written by the idempotent producer: no markers
+            ends = await self.consumer.end_offsets(partitions)
+            return all(
+                (committed[tp].offset if tp in committed else -1) >= end
+                for tp, end in ends.items()
+                if end > 0
+            )
+        if not await self._read_to_end(topic):
+            return False
+        return all(
+            tp in committed and committed[tp].offset > self.last_offset[tp]
+            for tp in partitions
+            if tp in self.last_offset
+        )
+
+    async def _read_to_end(self, topic: str) -> bool:
+        partitions = self.partitions[topic]
+        ends = await self.consumer.end_offsets(partitions)
+        return all([await self.consumer.position(tp) >= end for tp, end in ends.items()])
+
+    async def _count_duplicates(self) -> None:
+        """The deduplicator's duplicate decisions, from its /metrics."""
+        url = self.services["deduplicator"].metrics_url
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
+                http.get(url) as response,
+            ):
+                text = await response.text()
+        except (aiohttp.ClientError, TimeoutError):
+            return  # keep the last count; the next summary tries again
+        self.tally.duplicates = int(
+            sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                if family.name == "wirestream_dedup_decisions"
+                for sample in family.samples
+                if sample.name.endswith("_total") and sample.labels.get("status") == "duplicate"
+            )
+        )
