@@ -83,21 +83,19 @@ class CountryLexicon:
 
     def _scan(self, text: ItemText) -> frozenset[str]:
         found: set[str] = set()
-        tokens, raw, capitalised = text.tokens, text.raw_tokens, text.capitalised
-        i = 0
-        while i < len(tokens):
-            if not capitalised[i]:
-                i += 1
+        tokens, raw = text.tokens, text.raw_tokens
+        consumed = 0  # tokens before this index belong to a match already made
+        for i in text.capitalised:
+            if i < consumed:
                 continue
             abbreviation = self._abbreviations.get(raw[i])
             if abbreviation:
                 found.add(abbreviation)
-                i += 1
-                continue
-            length, code = self._match(text, i)
-            if code and not self._is_given_name(text, i, length):
-                found.add(code)
-            i += length
+            elif tokens[i] in self._longest:
+                length, code = self._match(text, i)
+                if code and not self._is_given_name(text, i, length):
+                    found.add(code)
+                consumed = i + length
         return frozenset(found)
 
     def _is_given_name(self, text: ItemText, start: int, length: int) -> bool:
@@ -107,7 +105,7 @@ class CountryLexicon:
             length == 1
             and text.tokens[start] in self._given_names
             and after < len(text.tokens)
-            and text.capitalised[after]
+            and text.raw_tokens[after][0].isupper()
             and not self._match(text, after)[1]
         )
 

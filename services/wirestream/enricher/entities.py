@@ -22,7 +22,9 @@ from wirestream.enricher.enrichment import Enrichment
 from wirestream.enricher.text import ItemText, fold
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
-_NAME_WORD = rf"(?:(?:al|el|bin)-)?[{_UPPER}][\w'’]*(?:-[\w'’]+)*\+?"
+# Starting with the capital's character set lets the regex engine skip ahead fast; a match
+# inside a word ("iPhone") is dropped afterwards.
+_NAME_WORD = rf"[{_UPPER}][\w'’]*(?:-[\w'’]+)*\+?"
 MAX_NAME_WORDS = 4
 # Names recur across items; folding each word once per process keeps the rules cheap.
 fold_word = lru_cache(maxsize=1 << 16)(fold)
@@ -107,14 +109,25 @@ class NamedEntities:
     ) -> None:
         self._rules = rules or entity_rules()
         self._lexicon = lexicon or country_lexicon()
+        # A run's names depend only on its words and cue; names recur across items.
+        self._names_in_run = lru_cache(maxsize=1 << 15)(self._read_run)
 
     def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment:
         people: dict[str, None] = {}
         organisations: dict[str, None] = {}
+        not_names = self._rules.not_names
         for passage in (text.headline, text.body):
             for run in self._rules.runs.finditer(passage):
-                cued = self._follows_cue(passage, run.start())
-                self._read_run(run.group().split(" "), cued, people, organisations)
+                start, words = run.start(), run.group().split(" ")
+                if (len(words) == 1 and words[0] in not_names) or (
+                    start and passage[start - 1].isalnum()
+                ):
+                    continue  # "De" at a sentence start; "Phone" in "iPhone"
+                run_people, run_organisations = self._names_in_run(
+                    run.group(), self._follows_cue(passage, start)
+                )
+                people.update(dict.fromkeys(run_people))
+                organisations.update(dict.fromkeys(run_organisations))
         return Enrichment(
             {"entities": {"people": list(people), "organisations": list(organisations)}}
         )
@@ -133,11 +146,12 @@ class NamedEntities:
             and not self._lexicon.is_country_word(folded)
         )
 
-    def _read_run(
-        self, run: list[str], cued: bool, people: dict[str, None], organisations: dict[str, None]
-    ) -> None:
+    def _read_run(self, run: str, cued: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(people, organisations) named in one run of capitalised words, in order."""
         rules = self._rules
-        words = [word.removesuffix("'s").removesuffix("’s") for word in run]
+        people: dict[str, None] = {}
+        organisations: dict[str, None] = {}
+        words = [word.removesuffix("'s").removesuffix("’s") for word in run.split(" ")]
         folded = [fold_word(word) for word in words]
         i = 0
         while i < len(words):
@@ -168,6 +182,7 @@ class NamedEntities:
                     i, cued = end, False
                     continue
             i, cued = i + 1, False
+        return tuple(people), tuple(organisations)
 
     def _name_end(self, words: list[str], folded: list[str], start: int) -> int:
         """End of a person's name starting at `start` (a given name or a cued word): name

@@ -67,7 +67,8 @@ class Enricher:
                 self.counters[f"errors.{enricher.name}"] += 1
                 continue
             enriched.update(enrichment.fields)
-            self.counters.update(enrichment.counts)
+            for counter, value in enrichment.counts.items():
+                self.counters[counter] += value
         enriched["enrichment_errors"] = errors
         return [Emit(key=record.get("story_id") or record["routing_key"], item=enriched)]
 

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cached_property
+from itertools import compress, count
+from operator import itemgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -46,12 +48,16 @@ class ItemText:
     @cached_property
     def tokens(self) -> list[str]:
         """Folded tokens, parallel to `raw_tokens`."""
-        return [token.casefold() for token in self.raw_tokens]
+        tokens = " ".join(self.raw_tokens).casefold().split(" ")
+        if len(tokens) != len(self.raw_tokens):  # a letter that folds to more than a letter
+            tokens = [token.casefold() for token in self.raw_tokens]
+        return tokens
 
     @cached_property
-    def capitalised(self) -> list[bool]:
-        """Whether each raw token starts with a capital: names and country words do."""
-        return [token[0].isupper() for token in self.raw_tokens]
+    def capitalised(self) -> list[int]:
+        """Positions of the tokens that start with a capital: names and country words do."""
+        first_letters = map(itemgetter(0), self.raw_tokens)
+        return list(compress(count(), map(str.isupper, first_letters)))
 
     def memo(self, owner: object, compute: Callable[[ItemText], T]) -> T:
         """`compute(self)`, once per owner: the dateline enricher reuses the country scan."""

@@ -85,15 +85,19 @@ class TopicRulesClassifier:
 
     def scores(self, text: ItemText) -> Counter[str]:
         rules, tokens = self._rules, text.tokens
-        headline_words = text.headline_words
+        # Count each distinct word once; the headline's words are counted a second time.
+        counts = Counter(tokens)
+        counts.update(tokens[: text.headline_words])
         scores: Counter[str] = Counter()
-        for i, word in enumerate(tokens):
-            weight = HEADLINE_WEIGHT if i < headline_words else 1
+        for word in filter(self._word_topics, counts):  # the few words with any topic
             for code in self._word_topics(word):
-                scores[code] += weight
-            for sequence, code in rules.phrases.get(word, ()):
-                if tuple(tokens[i : i + len(sequence)]) == sequence:
-                    scores[code] += weight
+                scores[code] += counts[word]
+        starts = rules.phrases.keys() & counts.keys()
+        if starts:
+            passages = (f" {' '.join(tokens)} ", f" {' '.join(tokens[: text.headline_words])} ")
+            for sequence, code in (phrase for word in starts for phrase in rules.phrases[word]):
+                needle = f" {' '.join(sequence)} "
+                scores[code] += sum(passage.count(needle) for passage in passages)
         return scores
 
     def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment:
