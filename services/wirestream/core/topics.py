@@ -1,0 +1,168 @@
+"""The pipeline's Kafka topics: names (configurable), partitions, retention and compaction.
+
+wire.raw ─► wire.items ─► wire.unique ─► wire.normalized,  every stage ─► wire.dlq
+                └─ wire.dedup-changelog (the deduplicator's state, one partition per
+                   wire.items partition)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+DEFAULT_PARTITIONS = 6
+DEFAULT_DEDUP_WINDOW_MS = 72 * HOUR_MS
+TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineTopics:
+    """Topic names by role. Defaults follow DESIGN.md; every one can be overridden."""
+
+    raw: str = "wire.raw"
+    items: str = "wire.items"
+    unique: str = "wire.unique"
+    normalized: str = "wire.normalized"
+    dlq: str = "wire.dlq"
+    dedup_changelog: str = "wire.dedup-changelog"
+
+    def with_prefix(self, prefix: str) -> PipelineTopics:
+        """The same roles under ``<prefix><name>``, e.g. ``staging.wire.raw`` or per test."""
+        return replace(self, **{role: prefix + name for role, name in self.by_role().items()})
+
+    def by_role(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> PipelineTopics:
+        """Names from ``WIRESTREAM_TOPIC_<ROLE>`` (e.g. ``WIRESTREAM_TOPIC_RAW``), then
+        ``WIRESTREAM_TOPIC_PREFIX`` in front of all of them."""
+        names = {
+            role: environ[f"WIRESTREAM_TOPIC_{role.upper()}"]
+            for role in (f.name for f in fields(cls))
+            if environ.get(f"WIRESTREAM_TOPIC_{role.upper()}")
+        }
+        return cls(**names).with_prefix(environ.get("WIRESTREAM_TOPIC_PREFIX", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """What a topic should look like when created."""
+
+    name: str
+    partitions: int
+    replication: int = 1
+    config: Mapping[str, str] = field(default_factory=dict)
+
+    def new_topic(self) -> NewTopic:
+        return NewTopic(
+            self.name, self.partitions, self.replication, topic_configs=dict(self.config)
+        )
+
+
+def pipeline_topic_specs(
+    topics: PipelineTopics | None = None,
+    *,
+    partitions: int = DEFAULT_PARTITIONS,
+    dlq_partitions: int = 1,
+    replication: int = 1,
+    story_retention_ms: int = 30 * DAY_MS,
+    dlq_retention_ms: int = 14 * DAY_MS,
+    dedup_window_ms: int = DEFAULT_DEDUP_WINDOW_MS,
+) -> list[TopicSpec]:
+    """The pipeline's topics with their partition counts and retention policies."""
+    topics = topics or PipelineTopics()
+    # wire.unique and wire.normalized are keyed by story_id: compaction keeps the latest
+    # version of every story, so a new subscriber reading from the start sees each story once,
+    # in its newest version. `delete` as well bounds the disk a years-long wire would otherwise
+    # fill: stories untouched for `story_retention_ms` age out (archives belong downstream).
+    story_table = {"cleanup.policy": "compact,delete", "retention.ms": str(story_retention_ms)}
+    # The dedup state only matters inside the dedup window, so its changelog follows Kafka
+    # Streams' windowed-store changelogs: compacted (latest state per key), and deleted a day
+    # after the window so restoring a partition never replays state that has expired anyway.
+    changelog = {
+        "cleanup.policy": "compact,delete",
+        "retention.ms": str(dedup_window_ms + DAY_MS),
+    }
+    return [
+        TopicSpec(topics.raw, partitions, replication),
+        TopicSpec(topics.items, partitions, replication),
+        TopicSpec(topics.unique, partitions, replication, story_table),
+        TopicSpec(topics.normalized, partitions, replication, story_table),
+        # Few dead letters; one partition keeps them in arrival order for whoever replays them.
+        TopicSpec(topics.dlq, dlq_partitions, replication, {"retention.ms": str(dlq_retention_ms)}),
+        # Partition p of the changelog holds the state for partition p of wire.items.
+        TopicSpec(topics.dedup_changelog, partitions, replication, changelog),
+    ]
+
+
+class TopicError(RuntimeError):
+    """The cluster refused to create a topic."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReport:
+    """What ``ensure_topics`` found and did."""
+
+    created: list[str]
+    existing: list[str]
+    # Existing topics whose partition count differs from the spec: name -> (wanted, actual).
+    # Kafka cannot shrink a topic, and growing one moves keys, so this is reported, not fixed.
+    partition_mismatch: dict[str, tuple[int, int]]
+
+
+async def ensure_topics(
+    bootstrap: str, specs: Iterable[TopicSpec], **client_options: Any
+) -> TopicReport:
+    """Create the topics that do not exist yet; existing ones are left as they are.
+
+    Idempotent, and safe when another process creates the same topics concurrently.
+    ``client_options`` go to ``AIOKafkaAdminClient`` (security settings, timeouts).
+    """
+    specs = list(specs)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
+    await admin.start()
+    try:
+        present = set(await admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in present]
+        created: list[str] = []
+        raced: list[str] = []
+        if missing:
+            response = await admin.create_topics([spec.new_topic() for spec in missing])
+            for topic, code, *message in response.topic_errors:
+                if code == 0:
+                    created.append(topic)
+                elif code == TOPIC_ALREADY_EXISTS:
+                    raced.append(topic)
+                else:
+                    detail = message[0] if message and message[0] else f"error code {code}"
+                    raise TopicError(f"creating topic {topic!r} failed: {detail}")
+        existing = [spec.name for spec in specs if spec.name in present or spec.name in raced]
+        mismatch = await _partition_mismatch(
+            admin, [spec for spec in specs if spec.name in existing]
+        )
+    finally:
+        await admin.close()
+    return TopicReport(created=created, existing=existing, partition_mismatch=mismatch)
+
+
+async def _partition_mismatch(
+    admin: AIOKafkaAdminClient, specs: list[TopicSpec]
+) -> dict[str, tuple[int, int]]:
+    if not specs:
+        return {}
+    described = {
+        t["topic"]: len(t["partitions"])
+        for t in await admin.describe_topics([s.name for s in specs])
+    }
+    return {
+        spec.name: (spec.partitions, described[spec.name])
+        for spec in specs
+        if described.get(spec.name, spec.partitions) != spec.partitions
+    }
