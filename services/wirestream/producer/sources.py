@@ -27,6 +27,8 @@ from wirestream.normalizer.envelope import EnvelopeError, parse_envelope
 from wirestream.producer.envelope import page_envelope
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+# Reasons about an envelope's body, found only after its structure (and source) checked out.
+CONTENT_REASONS = frozenset({Reason.EMPTY, Reason.BINARY, Reason.UNDECODABLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +75,14 @@ def page_file(path: Path, *, root: Path | None = None, source: str | None = None
 
 def envelope_bytes(data: bytes, where: str) -> Candidate:
     """Envelope JSON from NDJSON or a request, checked with the normalizer's own parser and
-    published as given. Size is the publisher's call (`max_record_bytes`), not checked here."""
+    published as given. Only a broken envelope is rejected here: a well-formed one whose
+    *content* is bad (empty, binary, undecodable body) goes on, so the normalizer dead-letters
+    it with its original bytes for a replay after a fix. Size is the publisher's call."""
     try:
         envelope = parse_envelope(data, max_bytes=len(data))
     except EnvelopeError as error:
+        if error.reason in CONTENT_REASONS and error.source:
+            return Accepted(error.source, data, where)
         return Rejected(where, error.reason, error.message, data)
     return Accepted(envelope.source, data, where)
 
