@@ -145,3 +145,58 @@ def test_all_flag_is_accepted_and_prints_published_items(capsys):
     )
     assert code == 0
     assert len(items) == 4
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture
+def normalize_and_dedup(monkeypatch):
+    """The chain as it stands once dedup is wired in, independent of pipeline.py's state."""
+    from wirestream.commands import process
+    from wirestream.deduplicator import Deduplicator
+    from wirestream.normalizer import Normalizer
+
+    monkeypatch.setattr(process, "build_stages", lambda options: [Normalizer(), Deduplicator()])
+
+
+def test_samples_tell_new_update_duplicate(normalize_and_dedup, tmp_path, capsys):
+    dlq = tmp_path / "dlq.ndjson"
+    code, items, err = run_cli(
+        ["--all", "--dead-letter", str(dlq), str(SAMPLES / "envelopes.ndjson")], capsys
+    )
+    assert code == 0
+    decisions = {}
+    for item in items:
+        key = (item["provenance"]["raw_id"], item["dateline"]["raw"], item["kind"])
+        decisions[key] = (item["dedup"]["status"], item["version"])
+    # the BEIROET teaser of the first page, then its full article, then a revision
+    assert decisions[("sample-001", "BEIROET", "teaser")] == ("new", 1)
+    assert decisions[("sample-002", "BEIROET", "article")] == ("update", 2)
+    assert decisions[("sample-002", "BEIROET", "teaser")] == ("duplicate", 2)
+    assert decisions[("sample-006", "BEIROET", "article")] == ("update", 3)
+    assert decisions[("sample-002", "KYIV", "teaser")] == ("new", 1)
+    # the re-scrape with shifted relative times: nothing new
+    rescrape = {status for (raw_id, *_), (status, _) in decisions.items() if raw_id == "sample-005"}
+    assert rescrape == {"duplicate"}
+    assert [orjson.loads(line)["reason"] for line in dlq.read_bytes().splitlines()] == [
+        "no_dateline",
+        "empty",
+    ]
+    assert err.count("dead letter:") == 2
+
+
+def test_without_all_duplicates_are_held_back(normalize_and_dedup, capsys):
+    code, items, _ = run_cli([str(SAMPLES / "envelopes.ndjson")], capsys)
+    assert code == 0
+    assert {item["dedup"]["status"] for item in items} == {"new", "update"}
+    assert len(items) == 6 + 2 + 4 + 3 + 1  # sample-001, -002, -003, -004, -006's article
+
+
+def test_sample_envelopes_and_pages_are_valid_input(capsys):
+    for line in (SAMPLES / "envelopes.ndjson").read_bytes().splitlines():
+        assert_valid("raw-envelope.v1", orjson.loads(line))
+    pages = sorted(str(path) for path in (SAMPLES / "pages").iterdir())
+    code, items, err = run_cli(["--fetched-at", "2026-02-01T10:30:00Z", *pages], capsys)
+    assert code == 0 and err == ""
+    assert [item["kind"] for item in items].count("article") == len(pages)
