@@ -60,6 +60,7 @@ def test_a_resolved_dateline_has_canonical_place_coordinates_and_geonames_id():
         ("KYIV", "Kyiv", "UA"),
         ("NEW YORK", "New York City", "US"),
         ("WASHINGTON, March 9", "Washington", "US"),
+        ("NEW YORK/WASHINGTON", "New York City", "US"),
         ("zürich", "Zürich", "CH"),
     ],
 )

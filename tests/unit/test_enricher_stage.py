@@ -24,6 +24,7 @@ ORIGIN = Origin(topic="wire.unique", partition=2, offset=7)
 
 class Broken:
     name = "broken"
+    events = ()
 
     def enrich(self, item, text) -> Enrichment:
         raise RuntimeError("gazetteer file is corrupt")
@@ -48,6 +49,16 @@ def test_output_is_a_valid_normalized_item_and_the_input_is_untouched():
     assert_valid("normalized-item.v1", out.item)
     assert out.item["enrichment_errors"] == []
     assert out.item["dateline"]["country_code"] == "RU"
+
+
+def test_counters_start_at_zero_for_the_configured_chain():
+    assert Enricher(["dateline", "agencies", "topics"]).counters == {
+        "gazetteer_misses": 0,
+        "unknown_agencies": 0,
+        "errors.dateline": 0,
+        "errors.agencies": 0,
+        "errors.topics": 0,
+    }
 
 
 def test_the_chain_is_chosen_by_name():

@@ -22,6 +22,7 @@ class AgencyNames:
     counted. No guessing: "AF" is not "AFP"."""
 
     name = "agencies"
+    events = ("unknown_agencies",)
 
     def __init__(self, names: Mapping[str, str] | None = None) -> None:
         self._names = dict(load_agency_names() if names is None else names)

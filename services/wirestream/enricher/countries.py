@@ -124,6 +124,7 @@ class CountryMentions:
     """`countries`: sorted ISO codes of countries named in headline and body."""
 
     name = "countries"
+    events = ()
 
     def __init__(self, lexicon: CountryLexicon | None = None) -> None:
         self._lexicon = lexicon or country_lexicon()

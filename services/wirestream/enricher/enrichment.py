@@ -24,5 +24,6 @@ class ItemEnricher(Protocol):
     """A small pure object that adds its own fields to an item; it never mutates the item."""
 
     name: str
+    events: tuple[str, ...]  # the counts it reports, zero until they happen
 
     def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment: ...

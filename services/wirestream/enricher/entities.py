@@ -103,6 +103,7 @@ class NamedEntities:
     """`entities`: {people: [...], organisations: [...]}, canonical names in text order."""
 
     name = "entities"
+    events = ()
 
     def __init__(
         self, rules: EntityRules | None = None, lexicon: CountryLexicon | None = None

@@ -100,8 +100,10 @@ def gazetteer() -> Gazetteer:
 
 
 def dateline_place(dateline: Mapping[str, Any]) -> str:
-    """The place to look up: the normalizer's place, else the raw dateline up to a comma."""
-    return (dateline.get("place") or dateline.get("raw") or "").split(",")[0].strip()
+    """The place to look up: the normalizer's place, else the raw dateline; up to a comma
+    ("WASHINGTON, March 9") or a slash (the first of "NEW YORK/WASHINGTON")."""
+    place = dateline.get("place") or dateline.get("raw") or ""
+    return place.split(",")[0].split("/")[0].strip()
 
 
 class DatelineGeography:
@@ -109,6 +111,7 @@ class DatelineGeography:
     An unknown place keeps its raw form with nulls and counts as a gazetteer miss."""
 
     name = "dateline"
+    events = ("gazetteer_misses",)
 
     def __init__(
         self, places: Gazetteer | None = None, lexicon: CountryLexicon | None = None
@@ -124,7 +127,7 @@ class DatelineGeography:
         city = self._places.resolve(place, self._lexicon.mentions(text)) if place else None
         if city is None:
             resolved = {
-                "place": place or None,
+                "place": dateline.get("place") or place or None,
                 "country_code": None,
                 "lat": None,
                 "lon": None,

@@ -45,7 +45,14 @@ class Enricher:
         if unknown:
             raise ValueError(f"unknown enrichers {unknown}; choose from {list(ENRICHERS)}")
         self.chain: list[ItemEnricher] = [ENRICHERS[name]() for name in names]
-        self.counters: Counter[str] = Counter()
+        # Every event starts at zero so the metrics layer exposes it before it first happens.
+        self.counters: Counter[str] = Counter(
+            {
+                event: 0
+                for enricher in self.chain
+                for event in (*enricher.events, f"errors.{enricher.name}")
+            }
+        )
 
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         if not isinstance(record, dict) or not isinstance(record.get("routing_key"), str):

@@ -77,6 +77,7 @@ class TopicRulesClassifier:
     """`topics`: one or more {code, name}, by the keyword rules; never empty."""
 
     name = "topics"
+    events = ()
 
     def __init__(self, rules: TopicRules | None = None) -> None:
         self._rules = rules or topic_rules()
