@@ -1,0 +1,207 @@
+"""`make bench` (`python -m bench`): every figure beside a baseline measured in the same run.
+
+    python -m bench                   # everything; rewrites the results in BENCHMARKS.md
+    python -m bench --quick           # a small corpus and short Kafka runs
+    python -m bench --only inprocess  # in-process stages and chain (also: dedup, kafka)
+    python -m bench --no-write        # print only
+
+Parts: `inprocess` (stage and chain throughput against an orjson passthrough, plus a
+pyinstrument profile of the chain), `dedup` (quality and speed against datasketch's
+MinHashLSH, from bench/dedup.py), `kafka` (end-to-end throughput exactly-once and
+at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, peak
+memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import inprocess, report
+from wirestream.core.records import Emit
+from wirestream.generator import Corpus, generate
+
+PARTS = ("inprocess", "dedup", "kafka")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small corpus, short runs")
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stories", type=int, help="corpus size (default 3000; quick 400)")
+    parser.add_argument("--window", type=int, help="dedup window items (default 100000)")
+    parser.add_argument("--rate", type=int, default=1000, help="offered items/s for latency")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true", help="print, do not write")
+    args = parser.parse_args(argv)
+    parts = args.only or list(PARTS)
+    stories = args.stories or (400 if args.quick else 3000)
+    window = args.window if args.window is not None else (10_000 if args.quick else 100_000)
+
+    corpus = generate(args.seed, stories)
+    records = corpus.records()
+    results: dict[str, Any] = {
+        "corpus": {"seed": args.seed, **corpus.summary(), "bytes": sum(map(len, records))},
+        "quick": args.quick,
+    }
+    report.progress(f"corpus: {results['corpus']}")
+    items = normalized_items(records)
+    if "inprocess" in parts or "dedup" in parts:
+        results.update(run_inprocess(parts, corpus, records, items, window, args.quick))
+    if "kafka" in parts:
+        from bench import endtoend
+
+        results["kafka"] = endtoend.run(records, quick=args.quick, rate=args.rate)
+    text = report.render(results)
+    print(text)
+    if not args.no_write:
+        report.write(args.output, text)
+        report.progress(f"results written to {args.output}")
+    return 0
+
+
+def normalized_items(records: list[bytes]) -> list[dict[str, Any]]:
+    from wirestream.normalizer import Normalizer
+
+    return inprocess.emitted(inprocess.stage_over(Normalizer(), records)())
+
+
+def run_inprocess(
+    parts: list[str],
+    corpus: Corpus,
+    records: list[bytes],
+    items: list[dict[str, Any]],
+    window: int,
+    quick: bool,
+) -> dict[str, Any]:
+    from wirestream.deduplicator import Deduplicator
+    from wirestream.enricher import Enricher
+    from wirestream.normalizer import Normalizer
+
+    repeat = 1 if quick else 3
+    rows: list[dict[str, Any]] = []
+    out: dict[str, Any] = {"stages": rows, "owners": {}}
+
+    if "inprocess" in parts:
+        report.progress("normalize ...")
+        row, _ = inprocess.measure_stage(
+            "normalize",
+            Normalizer(),
+            records,
+            inprocess.passthrough_records(records),
+            "orjson loads+dumps of the raw records",
+            count=lambda outcomes: len(inprocess.emitted(outcomes)),
+            repeat=repeat,
+        )
+        rows.append(row)
+        out["owners"]["bench/normalize.py"] = call_owner("normalize", records)
+
+    dedup_result = None
+    if "dedup" in parts or "inprocess" in parts:
+        report.progress(f"dedup with {window} items in the window, and datasketch ...")
+        dedup_result = call_owner("dedup", items, corpus, window)
+        out["dedup"] = dedup_result
+        ours = (dedup_result or {}).get("wirestream", {})
+        if ours.get("items_per_s"):
+            base, _ = inprocess.timed(inprocess.passthrough_items(items), repeat)
+            seconds = ours["seconds"]
+            timing = inprocess.Timing(seconds, seconds)  # bench/dedup.py reports wall time
+            row = inprocess.figure(
+                f"dedup ({ours.get('window_entries', window)} in window)",
+                len(items),
+                timing,
+                base,
+                "orjson dumps+loads of the items",
+            )
+            row["items_per_cpu_s"] = None
+            rows.append(row)
+
+    if "inprocess" in parts:
+        unique = inprocess.emitted(
+            inprocess.stage_over(Deduplicator(), items)(), published_only=True
+        )
+        report.progress(f"enrich {len(unique)} unique items ...")
+        row, _ = inprocess.measure_stage(
+            "enrich",
+            Enricher(),
+            unique,
+            inprocess.passthrough_items(unique),
+            "orjson dumps+loads of the items",
+            repeat=repeat,
+        )
+        rows.append(row)
+        out["owners"]["bench/enrich.py"] = call_owner("enrich", unique)
+
+        report.progress("whole chain ...")
+        chains = [inprocess.chain_of(inprocess.pipeline_stages()) for _ in range(repeat)]
+        out["chain_name"] = chains[0].name
+        base, _ = inprocess.timed(inprocess.passthrough_records(records), repeat)
+        best = None
+        for chain in chains:  # a fresh chain each time: the deduplicator keeps state
+            timing, outcomes = inprocess.timed(inprocess.stage_over(chain, records))
+            if best is None or timing.wall < best[0].wall:
+                best = (timing, outcomes)
+        assert best is not None
+        row = inprocess.figure(
+            f"whole chain ({chains[0].name})",
+            len(items),
+            best[0],
+            base,
+            "orjson loads+dumps of the raw records",
+        )
+        row["published"] = sum(1 for o in best[1] if isinstance(o, Emit) and o.publish)
+        rows.append(row)
+
+        report.progress("profiling the chain ...")
+        hot, text = inprocess.profile_chain(inprocess.pipeline_stages, records)
+        out["profile"] = hot
+        profile_file = ROOT / ".bench" / "profile-chain.txt"
+        profile_file.parent.mkdir(exist_ok=True)
+        profile_file.write_text(text)
+        out["profile_file"] = str(profile_file.relative_to(ROOT))
+    return out
+
+
+def call_owner(name: str, *inputs: Any) -> dict[str, Any] | None:
+    """Call `bench/<name>.py`'s `run`, written by the stage's owner. The harness adapts to
+    the signature it finds; a missing module is reported, not fatal."""
+    try:
+        module = importlib.import_module(f"bench.{name}")
+    except ImportError as error:
+        report.progress(f"bench/{name}.py not available: {error}")
+        return {"missing": str(error)}
+    params = list(inspect.signature(module.run).parameters)
+    if name == "dedup":
+        items, corpus, window = inputs
+        labels, statuses = labelled(items, corpus)
+        kwargs: dict[str, Any] = {}
+        if "window" in params and window:
+            from wirestream.generator import GeneratorConfig
+
+            kwargs["window"] = module.window_items(window, 8, GeneratorConfig().base_time)
+        return module.run(items, labels, statuses, **kwargs)
+    return module.run(*inputs)
+
+
+def labelled(items: list[dict[str, Any]], corpus: Corpus) -> tuple[dict[str, str], dict[str, str]]:
+    """Ground truth keyed by item id: story key and expected status."""
+    expected = {(label.raw_id, label.position): label for label in corpus.labels}
+    stories, statuses = {}, {}
+    for item in items:
+        provenance = item["provenance"]
+        label = expected.get((provenance["raw_id"], provenance["position"]))
+        if label is not None:
+            stories[item["id"]] = label.story_key
+            statuses[item["id"]] = label.status
+    return stories, statuses
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The benchmark report: a Markdown section with the machine's description and one table per
+part, printed and written between markers into BENCHMARKS.md (the rest of the file is kept)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, str]:
+    """nproc, CPU model, memory, Python and the date; read from /proc where it exists."""
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                cpu,
+            )
+        with open("/proc/meminfo") as info:
+            kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+            memory = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "load average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> list[str]:
+    lines = ["| " + " | ".join(title for _, title in columns) + " |"]
+    lines.append("|" + "|".join("---" for _ in columns) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(key)) for key, _ in columns) + " |")
+    return lines
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 10 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _check(value: float | None, target: float, higher: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value >= target if higher else value <= target) else "missed"
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [START, "", f"## Results ({'quick' if results.get('quick') else 'full'} run)", ""]
+    lines += [f"- **{k}**: {v}" for k, v in machine().items()]
+    corpus = results["corpus"]
+    lines += [
+        f"- **corpus**: `wirestream generate --seed {corpus['seed']} "
+        f"--stories {corpus['stories']}`: {corpus['envelopes']:,} envelopes "
+        f"({corpus['bytes'] / 1e6:.1f} MB), {corpus['items']:,} labelled items "
+        f"(new {corpus.get('new', 0):,}, update {corpus.get('update', 0):,}, "
+        f"duplicate {corpus.get('duplicate', 0):,}), {corpus['rejects']} bad inputs",
+        "",
+    ]
+    targets: list[dict[str, Any]] = []
+    if results.get("stages"):
+        lines += ["### 1. In-process throughput (one process, one core)", ""]
+        lines += _table(
+            results["stages"],
+            [
+                ("name", "stage"),
+                ("items", "items"),
+                ("items_per_s", "items/s"),
+                ("items_per_cpu_s", "items/CPU-s"),
+                ("baseline_items_per_s", "baseline items/s"),
+                ("ratio_to_baseline", "ratio to baseline"),
+                ("baseline", "baseline (same run)"),
+            ],
+        )
+        lines.append("")
+        chain = next((r for r in results["stages"] if r["name"].startswith("whole chain")), None)
+        if chain:
+            per_core = chain["items_per_cpu_s"] or chain["items_per_s"]
+            targets.append(
+                {
+                    "target": "whole in-process chain ≥ 5,000 items/s per core",
+                    "measured": f"{per_core:,} items/CPU-s ({chain['items_per_s']:,}/s wall)",
+                    "verdict": _check(per_core, 5000),
+                }
+            )
+    owners = {k: v for k, v in (results.get("owners") or {}).items() if v}
+    if owners:
+        lines += ["Figures from the stage owners' own benchmark functions, same corpus:", ""]
+        lines += [f"- `{name}`: `{_flat(value)}`" for name, value in owners.items()]
+        lines.append("")
+    dedup = results.get("dedup")
+    if dedup and "wirestream" in dedup:
+        lines += _dedup_section(dedup, targets)
+    if results.get("profile"):
+        lines += [
+            "### Profile of the whole chain (pyinstrument, own time per function)",
+            "",
+            f"Full profile: `{results.get('profile_file')}`.",
+            "",
+        ]
+        lines += _table(
+            results["profile"],
+            [("function", "function"), ("where", "where"), ("own_s", "own s"), ("share", "share")],
+        )
+        lines.append("")
+    kafka = results.get("kafka")
+    if kafka:
+        lines += _kafka_section(kafka, targets)
+    if targets:
+        lines += ["### Targets", ""]
+        lines += _table(
+            targets, [("target", "target"), ("measured", "measured"), ("verdict", "verdict")]
+        )
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def _dedup_section(dedup: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+    ours, base = dedup["wirestream"], dedup["datasketch_minhashlsh"]
+    rows = []
+    for name, run in (("wirestream (anchor index)", ours), ("datasketch MinHashLSH", base)):
+        rows.append(
+            {
+                "name": name,
+                "items_per_s": run.get("items_per_s"),
+                "window": run.get("window_entries"),
+                "precision": (run.get("pairwise") or {}).get("precision"),
+                "recall": (run.get("pairwise") or {}).get("recall"),
+                "f1": run.get("f1"),
+                "b3p": (run.get("bcubed") or {}).get("precision"),
+                "b3r": (run.get("bcubed") or {}).get("recall"),
+                "status_accuracy": run.get("status_accuracy"),
+            }
+        )
+    lines = ["### 2. Dedup quality and speed against datasketch (same corpus, same run)", ""]
+    lines += _table(
+        rows,
+        [
+            ("name", "candidate search"),
+            ("window", "items in window"),
+            ("items_per_s", "items/s"),
+            ("precision", "pairwise precision"),
+            ("recall", "pairwise recall"),
+            ("f1", "F1"),
+            ("b3p", "B³ precision"),
+            ("b3r", "B³ recall"),
+            ("status_accuracy", "status accuracy"),
+        ],
+    )
+    ratio = dedup.get("throughput_ratio")
+    lines += ["", f"Throughput ratio wirestream / datasketch: **{ratio}×**.", ""]
+    equal_f1 = ours.get("f1") is not None and ours["f1"] >= (base.get("f1") or 0)
+    targets.append(
+        {
+            "target": "dedup ≥ 3× datasketch throughput at equal or better F1",
+            "measured": f"{ratio}×, F1 {ours.get('f1')} vs {base.get('f1')}",
+            "verdict": "met" if ratio and ratio >= 3 and equal_f1 else "missed",
+        }
+    )
+    return lines
+
+
+def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+    lines = ["### 3. End-to-end Kafka throughput, raw → normalized (same broker, same run)", ""]
+    lines += [f"{kafka.get('setup', '')}", ""]
+    lines += _table(
+        kafka.get("throughput", []),
+        [
+            ("name", "run"),
+            ("records", "raw records"),
+            ("outputs", "records out"),
+            ("seconds", "seconds"),
+            ("records_per_s", "raw records/s"),
+            ("items_per_s", "items/s"),
+            ("ratio", "ratio to passthrough"),
+        ],
+    )
+    lines.append("")
+    eos = next((r for r in kafka.get("throughput", []) if r["name"].startswith("exactly")), None)
+    if eos:
+        targets.append(
+            {
+                "target": "end-to-end exactly-once ≥ 50% of the passthrough rate",
+                "measured": f"{eos.get('ratio')} of passthrough",
+                "verdict": _check(eos.get("ratio"), 0.5),
+            }
+        )
+    latency = kafka.get("latency")
+    if latency:
+        lines += ["### 4. End-to-end latency at a fixed offered rate", ""]
+        lines += _table(
+            [latency],
+            [
+                ("name", "run"),
+                ("offered_items_per_s", "offered items/s"),
+                ("achieved_items_per_s", "achieved items/s"),
+                ("outputs", "records out"),
+                ("p50_ms", "p50 ms"),
+                ("p99_ms", "p99 ms"),
+                ("max_ms", "max ms"),
+                ("baseline_p50_ms", "passthrough p50 ms"),
+                ("baseline_p99_ms", "passthrough p99 ms"),
+            ],
+        )
+        lines.append("")
+        targets.append(
+            {
+                "target": f"p99 ≤ 250 ms at {latency.get('offered_items_per_s')} items/s",
+                "measured": f"p99 {latency.get('p99_ms')} ms",
+                "verdict": _check(latency.get("p99_ms"), 250, higher=False),
+            }
+        )
+    memory = kafka.get("memory")
+    if memory:
+        lines += ["### 5. Peak memory of each service (VmHWM from /proc)", ""]
+        lines += _table(
+            memory, [("service", "service"), ("peak_rss_mib", "peak RSS MiB"), ("note", "note")]
+        )
+        lines.append("")
+    for note in kafka.get("notes", []):
+        lines.append(f"- {note}")
+    if kafka.get("notes"):
+        lines.append("")
+    return lines
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_flat(v)}" for k, v in value.items())
+    return str(value)
+
+
+def write(path: Path, section: str) -> None:
+    """Replace the results between the markers; keep everything else in the file."""
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    path.write_text(text)
