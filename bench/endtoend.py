@@ -47,6 +47,7 @@ class Expected:
     published: int
     dead_letters: int
     items_per_record: float
+    chain: str  # the stages `serve pipeline` chains
 
 
 @dataclass(slots=True)
@@ -93,12 +94,12 @@ class Collected:
 
 
 def expected_outputs(records: list[bytes]) -> Expected:
-    from bench.inprocess import pipeline_stages
     from wirestream.core.chain import Chain
     from wirestream.core.records import DeadLetter, Emit, Origin
+    from wirestream.pipeline import build_stages
 
     sendable = [r for r in records if len(r) <= MAX_RECORD]
-    chain = Chain(pipeline_stages())
+    chain = Chain(build_stages())  # exactly what `wirestream serve pipeline` runs
     published = dead = items = 0
     for record in sendable:
         for outcome in chain.process(record, Origin()):
@@ -107,9 +108,8 @@ def expected_outputs(records: list[bytes]) -> Expected:
             elif isinstance(outcome, Emit):
                 items += 1
                 published += outcome.publish
-    return Expected(
-        sendable, [_key(r) for r in sendable], published, dead, items / max(1, len(sendable))
-    )
+    keys = [_key(r) for r in sendable]
+    return Expected(sendable, keys, published, dead, items / max(1, len(sendable)), chain.name)
 
 
 def _key(record: bytes) -> bytes:
@@ -144,6 +144,7 @@ async def _all(
     out: dict[str, Any] = {
         "setup": (
             f"{what}, single local broker, {PARTITIONS} partitions per topic; "
+            f"`serve pipeline` chains {expected.chain}; "
             f"{len(expected.records):,} raw records ({expected.items_per_record:.1f} items each), "
             f"{expected.published:,} published items expected, {expected.dead_letters} dead "
             f"letters. Throughput counts from the first record sent to the last record out."
