@@ -195,3 +195,29 @@ def test_cli_without_out_streams_envelopes(capsys):
     assert [orjson.loads(line)["id"] for line in lines] == [
         e["id"] for e in generate(9, 5, bad_rate=0).envelopes
     ]
+
+
+def test_the_normalizer_finds_every_labelled_item_and_reject(corpus):
+    """Each page yields exactly its labelled positions; each bad input its labelled reason."""
+    from wirestream.core.records import DeadLetter, Emit, Origin
+    from wirestream.normalizer import Normalizer
+
+    normalizer = Normalizer()
+    expected: dict[str, list[int]] = {}
+    for label in corpus.labels:
+        expected.setdefault(label.raw_id, []).append(label.position)
+    kinds = {(x.raw_id, x.position): x.kind for x in corpus.labels}
+    for envelope, record in zip(corpus.envelopes, corpus.records(), strict=True):
+        outcomes = normalizer.process(record, Origin())
+        if envelope["id"] in corpus.rejects:
+            assert [type(o) for o in outcomes] == [DeadLetter], envelope["id"]
+            assert outcomes[0].reason == corpus.rejects[envelope["id"]], envelope["id"]
+            continue
+        items = [o.item for o in outcomes if isinstance(o, Emit)]
+        assert len(items) == len(outcomes), envelope["id"]
+        assert [i["provenance"]["raw_id"] for i in items] == [envelope["id"]] * len(items)
+        assert [i["provenance"]["position"] for i in items] == expected[envelope["id"]]
+        assert [i["kind"] for i in items] == [
+            kinds[(envelope["id"], i["provenance"]["position"])] for i in items
+        ]
+        assert all(i["dateline"] and i["agencies"] for i in items), envelope["id"]
