@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 # Capitals of the Latin, Greek and Cyrillic scripts (Python's `re` has no \p{Lu}).
@@ -76,18 +77,29 @@ class Dateline(NamedTuple):
     @property
     def display_place(self) -> str:
         """The place in title case ("Den Haag", "Genève", "'s-Hertogenbosch")."""
-        titled = self.place.title()
-        if titled.startswith(("'S-", "’S-")):
-            titled = titled[0] + "s" + titled[2:]
-        return titled
+        return _title_case(self.place)
 
     @property
     def routing_key(self) -> str:
         """Upper case, accents folded, one apostrophe form: how one place always spells."""
-        if self.place.isascii():
-            return self.place
-        folded = unicodedata.normalize("NFKD", self.place.replace("’", "'"))
-        return "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
+        return _fold(self.place)
+
+
+# Places repeat from page to page: both spellings are cached.
+@lru_cache(maxsize=4096)
+def _title_case(place: str) -> str:
+    titled = place.title()
+    if titled.startswith(("'S-", "’S-")):
+        titled = titled[0] + "s" + titled[2:]
+    return titled
+
+
+@lru_cache(maxsize=4096)
+def _fold(place: str) -> str:
+    if place.isascii():
+        return place
+    folded = unicodedata.normalize("NFKD", place.replace("’", "'"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
 
 
 def parse_dateline(line: str) -> tuple[Dateline, str] | None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import xxhash
 
-from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind
+from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
-from wirestream.normalizer.dateline import Dateline
+from wirestream.normalizer.dateline import Dateline, DatelineDate
 from wirestream.normalizer.envelope import (
     Envelope,
     EnvelopeError,
@@ -90,7 +92,7 @@ def _item(
     body_text = "\n\n".join(part.paragraphs)
     headline = part.headline
     dateline = part.dateline
-    published_at, precision = resolve(
+    published_at, precision = _published(
         part.time_text, dateline.date if dateline else None, envelope.fetched_at
     )
     return {
@@ -106,7 +108,7 @@ def _item(
         "agencies": [{"code": code, "name": None} for code in dateline.agencies]
         if dateline
         else [],
-        "published_at": format_rfc3339(published_at) if published_at else None,
+        "published_at": published_at,
         "published_precision": precision,
         "fetched_at": page_fields["fetched_at"],
         "source": page_fields["source"],
@@ -121,6 +123,14 @@ def _item(
             "offset": origin.offset,
         },
     }
+
+
+@lru_cache(maxsize=4096)  # a page's teasers share fetch time and often their time words
+def _published(
+    time_text: str | None, date: DatelineDate | None, fetched_at: datetime
+) -> tuple[str | None, Precision]:
+    instant, precision = resolve(time_text, date, fetched_at)
+    return (format_rfc3339(instant) if instant else None), precision
 
 
 def word_count(body_text: str) -> int:
