@@ -139,6 +139,7 @@ class Message:
     headers: tuple[tuple[str, bytes], ...] = ()
     partition: int | None = None
     source_timestamp_ms: int | None = None  # for end-to-end latency of outputs
+    item_id: str | None = None  # for the log line of an output
 
 
 @dataclass(slots=True)
@@ -149,7 +150,12 @@ class Outbox:
     consumed: int = 0
     held: int = 0
     dedup: Counter[str] = field(default_factory=Counter)
-    dead_letters: Counter[tuple[str, str]] = field(default_factory=Counter)
+    letters: list[DeadLetter] = field(default_factory=list)
+
+    @property
+    def dead_letters(self) -> Counter[tuple[str, str]]:
+        """Dead letters by (stage, reason)."""
+        return Counter((letter.stage, letter.reason.value) for letter in self.letters)
 
 
 def rfc3339_now() -> str:
@@ -276,10 +282,19 @@ class RecordTranslator:
             )
         schema = str(emit.item.get("schema_version", ""))
         headers = ((HEADER_SCHEMA_VERSION, schema.encode()), *trace.headers())
-        return Message(self.binding.output_topic, value, key, headers, None, trace.timestamp_ms)
+        item_id = emit.item.get("id")
+        return Message(
+            self.binding.output_topic,
+            value,
+            key,
+            headers,
+            None,
+            trace.timestamp_ms,
+            item_id if isinstance(item_id, str) else None,
+        )
 
     def _dead_letter(self, outbox: Outbox, letter: DeadLetter, trace: SourceTrace) -> None:
-        outbox.dead_letters[(letter.stage, letter.reason.value)] += 1
+        outbox.letters.append(letter)
         record = letter.to_record(self._clock())
         value = orjson.dumps(record)
         if len(value) > self._limit:
@@ -662,14 +677,32 @@ class StageService:
         m.held.labels(service).inc(outbox.held)
         for status, n in outbox.dedup.items():
             m.dedup_decisions.labels(service, status).inc(n)
-        for (stage, reason), n in outbox.dead_letters.items():
-            m.dead_letters.labels(service, stage, reason).inc(n)
+        for letter in outbox.letters:
+            m.dead_letters.labels(service, letter.stage, letter.reason.value).inc()
+            self._log.warning(
+                "dead_letter",
+                topic=letter.origin.topic,
+                partition=letter.origin.partition,
+                offset=letter.origin.offset,
+                stage=letter.stage,
+                reason=letter.reason.value,
+                error=letter.message[:500],
+                source=letter.source,
+            )
         now_ms = time.time() * 1000
         for message in outbox.messages:
             m.produced.labels(service, message.topic).inc()
             if message.source_timestamp_ms is not None:
                 m.end_to_end_latency.labels(service, message.topic).observe(
                     max(0.0, (now_ms - message.source_timestamp_ms) / 1000)
+                )
+            if message.item_id is not None:
+                self._log.debug(
+                    "item_written",
+                    topic=message.topic,
+                    key=message.key,
+                    item_id=message.item_id,
+                    input_partition=owned.tp.partition,
                 )
 
     async def _update_lag(self) -> None:
