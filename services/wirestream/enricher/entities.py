@@ -33,7 +33,7 @@ fold_word = lru_cache(maxsize=1 << 16)(fold)
 def name_runs(particles: Iterable[str]) -> re.Pattern[str]:
     """Runs of capitalised words on one line, joined by spaces and name particles."""
     particle = "|".join(sorted(map(re.escape, particles), key=len, reverse=True))
-    return re.compile(rf"(?<![\w'’-]){_NAME_WORD}(?: +(?:(?:{particle}) +)*{_NAME_WORD})*")
+    return re.compile(rf"{_NAME_WORD}(?: +(?:(?:{particle}) +)*{_NAME_WORD})*")
 
 
 class NameIndex:
