@@ -189,6 +189,33 @@ def test_html_to_text_blocks_entities_and_chrome():
     ]
 
 
+def test_html_teaser_time_moves_after_its_teaser_text():
+    html = (
+        "<h1>Kop</h1><p>ROME (ANP) - Artikel.</p><h2>Meer uit Buitenland</h2><ul>"
+        "<li><time datetime='2026-02-01T09:00:00Z'>3 uur geleden</time><h3>Eerste kop</h3>"
+        "<p>MADRID (ANP) - Eerste teaser.</p></li>"
+        "<li><p>LISSABON (ANP) - Tweede teaser.</p><time>5 uur geleden</time></li></ul>"
+    )
+    page = split_page(clean_lines(html_to_text(html)))
+    assert [(t.headline, t.dateline.raw, t.time_text) for t in page.teasers] == [
+        ("Eerste kop", "MADRID", "2026-02-01T09:00:00Z"),
+        (None, "LISSABON", "5 uur geleden"),
+    ]
+    # Teasers not wrapped one by one (the <article> holds the <h1>, or several times): the
+    # times stay where they are.
+    flat = (
+        "<article><h1>Kop</h1><p>ROME (ANP) - Artikel.</p><p>Meer uit Buitenland</p>"
+        "<p>MADRID (ANP) - Eerste.</p><time>3 uur geleden</time>"
+        "<p>LISSABON (ANP) - Tweede.</p><time>5 uur geleden</time></article>"
+    )
+    assert clean_lines(html_to_text(flat))[3:] == [
+        "MADRID (ANP) - Eerste.",
+        "3 uur geleden",
+        "LISSABON (ANP) - Tweede.",
+        "5 uur geleden",
+    ]
+
+
 def test_html_without_h1_keeps_everything():
     assert clean_lines(html_to_text("<p>AMSTERDAM - Tekst.</p><p>Meer.</p>")) == [
         "AMSTERDAM - Tekst.",

@@ -3,14 +3,15 @@
 Scripts, styles, navigation, footers, forms and the like are removed; every block element
 becomes its own line; entities are decoded by the parser. The page starts at its `<h1>`
 (site chrome before it is dropped), and a `<time datetime>` becomes a line holding its ISO
-timestamp, so teaser times come from the markup rather than from its wording.
+timestamp, so teaser times come from the markup rather than from its wording; inside a
+teaser's `<li>`/`<article>` it moves after the teaser's text, where the splitter looks.
 """
 
 from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 _CHROME = "script, style, noscript, template, nav, footer, aside, form, iframe, svg, button"
 _BLOCKS = (
@@ -21,6 +22,7 @@ _BLOCKS = (
 # folding the markup's whitespace leaves them in place.
 _BREAK = "\ue000"
 _H1_MARK = "\ue001"
+_TEASER_TAGS = ("li", "article")
 _WHITESPACE = re.compile(r" (?=\s)\s*|[^\S ]\s*")  # runs to collapse; a lone space is no match
 
 
@@ -33,8 +35,13 @@ def html_to_text(html: str) -> str:
     for node in root.css(_CHROME):
         node.decompose()
     for node in root.css("time"):
-        stamp = node.attributes.get("datetime")
-        node.replace_with(f"{_BREAK}{stamp or node.text(deep=True)}{_BREAK}")
+        stamp = f"{_BREAK}{node.attributes.get('datetime') or node.text(deep=True)}{_BREAK}"
+        teaser = _teaser_container(node)
+        if teaser is None:
+            node.replace_with(stamp)
+        else:  # the splitter expects a teaser's time after its text, wherever the markup has it
+            teaser.insert_child(stamp)
+            node.decompose()
     headline = root.css_first("h1")
     if headline is not None:
         headline.insert_before(_H1_MARK)
@@ -44,3 +51,14 @@ def html_to_text(html: str) -> str:
     text = root.text(deep=True, separator="")
     text = text[text.find(_H1_MARK) + 1 :]  # no <h1>: find is -1, the slice keeps everything
     return _WHITESPACE.sub(" ", text).replace(_BREAK, "\n")
+
+
+def _teaser_container(time: LexborNode) -> LexborNode | None:
+    """The `<li>` or `<article>` holding this `<time>` and one teaser: no headline of the page
+    and no other time in it."""
+    node = time.parent
+    while node is not None and node.tag not in _TEASER_TAGS:
+        node = node.parent
+    if node is None or node.css_first("h1") is not None or len(node.css("time")) > 1:
+        return None
+    return node
