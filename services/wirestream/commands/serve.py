@@ -26,6 +26,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import replace
 
+from wirestream.core import config
 from wirestream.core.config import Settings, add_settings_arguments, settings_from
 from wirestream.core.http import Health, HttpServer, build_app
 from wirestream.core.local_kafka import find_cluster
@@ -48,6 +49,9 @@ SERVICES = (*SINGLE_STAGES, "pipeline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    environment = config.__doc__[config.__doc__.index("Environment variables") :]
+    parser.epilog = __doc__.split("\n", 1)[1] + "\n" + environment
     parser.add_argument("service", choices=SERVICES, help="which stage(s) to run")
     parser.add_argument(
         "--create-topics",

@@ -11,7 +11,7 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_BOOTSTRAP`, else `KAFKA_BOOTSTRAP` (`--bootstrap`): `127.0.0.1:9092`
 - `WIRESTREAM_TOPIC_RAW`, `_ITEMS`, `_UNIQUE`, `_NORMALIZED`, `_DLQ`, `_DEDUP_CHANGELOG`
   (`--topic-raw` … `--topic-dedup-changelog`): `wire.raw` … (see `core.topics`);
-  `WIRESTREAM_TOPIC_PREFIX` is prepended to every name taken from the environment
+  `WIRESTREAM_TOPIC_PREFIX` is prepended to every topic name
 - `WIRESTREAM_GROUP_ID` (`--group-id`): `wirestream-<service>`
 - `WIRESTREAM_CLIENT_ID` (`--client-id`): `wirestream-<service>`
 - `WIRESTREAM_GUARANTEE` (`--guarantee`): `exactly_once`, or `at_least_once`

@@ -413,8 +413,8 @@ class StageService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Process until `stop` is set, then finish the batch in flight, commit and leave."""
-        await self._start()
         try:
+            await self._start()
             while not stop.is_set():
                 await self._step()
         finally:
