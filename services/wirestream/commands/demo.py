@@ -5,7 +5,8 @@
 2. The pipeline topics (under `--topic-prefix`), `--partitions` each (the DLQ has one).
 3. `wirestream serve normalizer|deduplicator|enricher` as child processes, each with its own
    metrics port and its log in `.run/logs/<service>.log`.
-4. The sample pages published to the raw topic, as `wirestream produce` would.
+4. The samples (`samples/envelopes.ndjson`) published to the raw topic, as `wirestream
+   produce` would.
 5. Every normalized item printed as it arrives (status, story id, version, dateline,
    headline or teaser), dead letters too, and a running summary: new, update, duplicate (the
    deduplicator's own count, read from its metrics) and dead-letter counts.
@@ -44,14 +45,18 @@ from wirestream.producer.publisher import Publisher
 from wirestream.producer.sources import Rejected, path_candidates
 
 STAGES = ("normalizer", "deduplicator", "enricher")
-# The repository's samples/ (an editable install runs from the source tree), else ./samples.
-REPO_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+# The repository's sample envelopes (an editable install runs from the source tree), else the
+# same path under the working directory.
+SAMPLES = Path("samples") / "envelopes.ndjson"
+REPO_SAMPLES = Path(__file__).resolve().parents[3] / SAMPLES
 SUMMARY_EVERY = 2.0  # seconds between running summaries while items arrive
 CHECK_EVERY = 0.5  # seconds between "has everything flowed through?" checks
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=Path, help="pages to publish (default: samples/)")
+    parser.add_argument(
+        "--samples", type=Path, help=f"pages or envelopes to publish (default: {SAMPLES})"
+    )
     parser.add_argument("--once", action="store_true", help="exit once the samples are through")
     parser.add_argument("--timeout", type=float, default=180.0, help="--once gives up after S s")
     parser.add_argument("--topic-prefix", default="", help="prefix for every topic and group")
@@ -131,9 +136,9 @@ class Service:
 
 def run(args: argparse.Namespace) -> int:
     quiet_client_logs()
-    samples = args.samples or (REPO_SAMPLES if REPO_SAMPLES.is_dir() else Path("samples"))
-    if not samples.is_dir():
-        print(f"wirestream demo: no sample directory at {samples}", file=sys.stderr)
+    samples = args.samples or (REPO_SAMPLES if REPO_SAMPLES.exists() else SAMPLES)
+    if not samples.exists():
+        print(f"wirestream demo: no samples at {samples}", file=sys.stderr)
         return 2
     with _cluster(args.bootstrap) as bootstrap:
         return asyncio.run(_demo(args, bootstrap, samples))
@@ -176,7 +181,7 @@ async def _demo(args: argparse.Namespace, bootstrap: str, samples: Path) -> int:
             print(f"{service.stage}: metrics {service.metrics_url}  log {service.log_path}")
         await _await_ready(services)
         published = await _publish(settings, samples)
-        print(f"published {published} sample pages from {samples} to {topics.raw}", flush=True)
+        print(f"published {published} samples from {samples} to {topics.raw}", flush=True)
         return await watch.follow(stop, once=args.once, timeout=args.timeout)
     finally:
         await watch.close()
