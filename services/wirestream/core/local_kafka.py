@@ -262,6 +262,7 @@ class LocalKafka:
         self.port: int | None = None
         self.directory: Path | None = None
         self.broker_version: str | None = None
+        self.cluster_id: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
 
@@ -321,10 +322,10 @@ class LocalKafka:
         log4j = self.directory / "log4j2.properties"
         log4j.write_text(_log4j2_properties(self.log_file))
         classpath = f"{libs}/*"
-        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+        self.cluster_id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
         jvm = [java, f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
         # -g ignores an already formatted directory, so a retried start does not fail on it.
-        storage_args = ["-t", cluster_id, "-c", str(properties), "-g"]
+        storage_args = ["-t", self.cluster_id, "-c", str(properties), "-g"]
         formatted = subprocess.run(
             [*jvm, "kafka.tools.StorageTool", "format", "--standalone", *storage_args],
             capture_output=True,
@@ -371,7 +372,7 @@ class LocalKafka:
                 )
             if _port_accepts(self.port or 0):
                 try:
-                    _run_in_thread(_metadata_probe(self.bootstrap))
+                    _run_in_thread(_metadata_probe(self.bootstrap, self.cluster_id or ""))
                 except Exception as error:  # not ready yet: keep polling until the deadline
                     last_error = f"metadata request failed: {error!r}"
                 else:
@@ -548,15 +549,18 @@ def _port_accepts(port: int) -> bool:
     return False
 
 
-async def _metadata_probe(bootstrap: str) -> None:
+async def _metadata_probe(bootstrap: str, cluster_id: str) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
-        if not cluster.get("brokers"):
-            raise LocalKafkaError("metadata lists no brokers yet")
     finally:
         await admin.close()
+    if not cluster.get("brokers"):
+        raise LocalKafkaError("metadata lists no brokers yet")
+    # Something else may answer on a port we thought free; only our cluster id counts.
+    if cluster.get("cluster_id") != cluster_id:
+        raise LocalKafkaError(f"another cluster ({cluster.get('cluster_id')}) answers there")
 
 
 def _run_in_thread(coroutine: object) -> None:

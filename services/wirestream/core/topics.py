@@ -7,6 +7,7 @@ wire.raw ─► wire.items ─► wire.unique ─► wire.normalized,  every sta
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -118,12 +119,17 @@ class TopicReport:
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], **client_options: Any
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    *,
+    timeout_s: float = 30.0,
+    **client_options: Any,
 ) -> TopicReport:
     """Create the topics that do not exist yet; existing ones are left as they are.
 
-    Idempotent, and safe when another process creates the same topics concurrently.
-    ``client_options`` go to ``AIOKafkaAdminClient`` (security settings, timeouts).
+    Idempotent, and safe when another process creates the same topics concurrently. Returns
+    once every topic's partitions show in the broker's metadata, so callers can produce at
+    once. ``client_options`` go to ``AIOKafkaAdminClient`` (security settings, timeouts).
     """
     specs = list(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
@@ -143,26 +149,36 @@ async def ensure_topics(
                 else:
                     detail = message[0] if message and message[0] else f"error code {code}"
                     raise TopicError(f"creating topic {topic!r} failed: {detail}")
-        existing = [spec.name for spec in specs if spec.name in present or spec.name in raced]
-        mismatch = await _partition_mismatch(
-            admin, [spec for spec in specs if spec.name in existing]
-        )
+        counts = await _partition_counts(admin, [spec.name for spec in specs], timeout_s)
     finally:
         await admin.close()
+    existing = [spec.name for spec in specs if spec.name in present or spec.name in raced]
+    mismatch = {
+        spec.name: (spec.partitions, counts[spec.name])
+        for spec in specs
+        if spec.name in existing and counts[spec.name] != spec.partitions
+    }
     return TopicReport(created=created, existing=existing, partition_mismatch=mismatch)
 
 
-async def _partition_mismatch(
-    admin: AIOKafkaAdminClient, specs: list[TopicSpec]
-) -> dict[str, tuple[int, int]]:
-    if not specs:
-        return {}
-    described = {
-        t["topic"]: len(t["partitions"])
-        for t in await admin.describe_topics([s.name for s in specs])
-    }
-    return {
-        spec.name: (spec.partitions, described[spec.name])
-        for spec in specs
-        if described.get(spec.name, spec.partitions) != spec.partitions
-    }
+async def _partition_counts(
+    admin: AIOKafkaAdminClient, names: list[str], timeout_s: float
+) -> dict[str, int]:
+    """Partition count per topic, waiting until the metadata lists every topic with a leader
+    for each partition (a just-created topic shows up empty for a moment)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        described = await admin.describe_topics(names)
+        counts = {
+            topic["topic"]: len(topic["partitions"])
+            for topic in described
+            if topic["error_code"] == 0
+            and topic["partitions"]
+            and all(partition["leader"] >= 0 for partition in topic["partitions"])
+        }
+        if len(counts) == len(set(names)):
+            return counts
+        if asyncio.get_running_loop().time() > deadline:
+            pending = sorted(set(names) - set(counts))
+            raise TopicError(f"topics not in the metadata after {timeout_s:.0f}s: {pending}")
+        await asyncio.sleep(0.1)
