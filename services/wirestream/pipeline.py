@@ -21,5 +21,5 @@ def build_stages(options: PipelineOptions | None = None) -> list[Stage]:
     """The stages `wirestream process` and `serve pipeline` chain, in order."""
     options = options or PipelineOptions()
     stages: list[Stage] = [Normalizer(max_bytes=options.max_bytes)]
-    stages.append(Enricher(options.enrichers))
+    stages.append(Enricher(options.enrichers))  # last: it enriches unique items only
     return stages
