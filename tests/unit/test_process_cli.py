@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import sys
@@ -200,3 +201,22 @@ def test_sample_envelopes_and_pages_are_valid_input(capsys):
     code, items, err = run_cli(["--fetched-at", "2026-02-01T10:30:00Z", *pages], capsys)
     assert code == 0 and err == ""
     assert [item["kind"] for item in items].count("article") == len(pages)
+
+
+def test_latin1_page_file_is_decoded(capsys):
+    code, items, err = run_cli(["--fetched-at", FETCHED_AT, str(PAGES / "nl_latin1.txt")], capsys)
+    assert code == 0 and err == ""
+    assert items[0]["headline"] == "Zwitserse skiër overleden na lawine bij Zermatt"
+    assert items[1]["dateline"]["raw"] == "GENÈVE"
+
+
+def test_dead_letter_of_a_page_file_keeps_the_envelope_for_replay(tmp_path, capsys):
+    dlq = tmp_path / "dlq.ndjson"
+    page = PAGES / "cookie_wall.txt"
+    code, _, _ = run_cli(["--fetched-at", FETCHED_AT, "--dead-letter", str(dlq), str(page)], capsys)
+    assert code == 0
+    (letter,) = [orjson.loads(line) for line in dlq.read_bytes().splitlines()]
+    envelope = orjson.loads(base64.b64decode(letter["original_base64"]))
+    assert envelope["body"] == page.read_text(encoding="utf-8")
+    assert envelope["fetched_at"] == FETCHED_AT
+    assert letter["source"] == "file:cookie_wall.txt"
