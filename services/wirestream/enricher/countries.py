@@ -99,7 +99,7 @@ class CountryLexicon:
         return frozenset(found)
 
     def _is_given_name(self, text: ItemText, start: int, length: int) -> bool:
-        """ "Frans Timmermans", but not "Frans-Duitse": a given name followed by a surname."""
+        """A given name followed by a surname: "Frans Timmermans", but not "Frans-Duitse"."""
         after = start + 1
         return (
             length == 1

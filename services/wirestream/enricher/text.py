@@ -23,7 +23,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def strip_accents(text: str) -> str:
-    """ "Oekraïense" -> "Oekraiense"; ASCII passes through untouched (the common case)."""
+    """Accents off ("Oekraïense" -> "Oekraiense"); ASCII, the common case, passes untouched."""
     if text.isascii():
         return text
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
