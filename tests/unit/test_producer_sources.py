@@ -239,3 +239,56 @@ def test_summary_line_counts_everything() -> None:
     assert "5 published to wire.raw" in line
     assert "2 rejected (invalid_envelope 2)" in line
     assert "1 failed" in line and "1234 bytes" in line
+
+
+class FlakyBroker:
+    """The producer edge of the publisher, failing each record's first sends with a given
+    error, as a broker in a leader election does; records what was finally taken."""
+
+    def __init__(self, failures: int, error: Exception) -> None:
+        self.failures = failures
+        self.error = error
+        self.attempts: Counter[bytes] = Counter()
+        self.taken: list[tuple[bytes, bytes]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future:
+        self.attempts[value] += 1
+        delivery = asyncio.get_running_loop().create_future()
+        if self.attempts[value] <= self.failures:
+            delivery.set_exception(self.error)
+        else:
+            self.taken.append((key, value))
+            delivery.set_result(None)
+        return delivery
+
+
+async def test_publisher_retries_transient_errors_then_counts_failures() -> None:
+    from aiokafka.errors import KafkaTimeoutError, RecordTooLargeError
+
+    from wirestream.producer.publisher import Publisher
+
+    records = [orjson.dumps(envelope(id=str(n), source=f"s{n}")) for n in range(3)]
+    candidates = [c for r in records for c in ndjson_lines([r], "x")]
+
+    flaky = FlakyBroker(failures=2, error=KafkaTimeoutError())
+    publisher = Publisher(flaky, "wire.raw", retries=2, retry_backoff=0.001)
+    outcomes = [await publisher.submit(c) for c in candidates]
+    await publisher.drain()
+    assert [o.result() for o in outcomes] == [True, True, True]
+    assert sorted(flaky.taken) == sorted((f"s{n}".encode(), r) for n, r in enumerate(records))
+    assert (publisher.stats.published, publisher.stats.failed) == (3, 0)
+
+    failed: list[Rejected] = []
+    hopeless = FlakyBroker(failures=9, error=KafkaTimeoutError())
+    publisher = Publisher(hopeless, "t", retries=2, retry_backoff=0.001, on_reject=failed.append)
+    outcome = await publisher.submit(candidates[0])
+    await publisher.drain()
+    assert outcome.result() is False and hopeless.attempts[records[0]] == 3
+    assert (publisher.stats.published, publisher.stats.failed) == (0, 1)
+    assert failed[0].original == records[0] and "not delivered" in failed[0].message
+
+    fatal = FlakyBroker(failures=9, error=RecordTooLargeError())  # not retriable: one attempt
+    publisher = Publisher(fatal, "t", retries=5, retry_backoff=0.001)
+    await publisher.submit(candidates[0])
+    await publisher.drain()
+    assert fatal.attempts[records[0]] == 1 and publisher.stats.failed == 1

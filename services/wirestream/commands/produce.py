@@ -99,28 +99,11 @@ async def _produce(
     listen: tuple[str, int] | None,
     dead_letters: BinaryIO | None,
 ) -> int:
-    log = get_logger()
     topic = args.topic or settings.topics.raw
     report = ProduceReport(sys.stderr, dead_letters=dead_letters)
     metrics = Metrics("producer")
-    producer = AIOKafkaProducer(
-        **settings.producer_kwargs(),
-        max_request_size=args.max_record_bytes + REQUEST_OVERHEAD,
-        linger_ms=5,
-    )
-    try:
-        await producer.start()
-        if not await topic_exists(producer, topic):
-            print(
-                f"wirestream produce: topic {topic} does not exist (create it with"
-                " `wirestream topics`)",
-                file=sys.stderr,
-            )
-            await producer.stop()
-            return 1
-    except KafkaError as error:
-        print(f"wirestream produce: cannot reach {settings.bootstrap}: {error}", file=sys.stderr)
-        await producer.stop()
+    producer = await _connected_producer(settings, topic, args.max_record_bytes)
+    if producer is None:
         return 1
     publisher = Publisher(
         producer,
@@ -131,23 +114,14 @@ async def _produce(
         max_in_flight=settings.max_in_flight,
         on_reject=report.rejected,
     )
-    server = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     progress = asyncio.create_task(report.show_progress(publisher.stats)) if show_progress else None
+    server = await _http_server(args, settings, listen, publisher, metrics)
     try:
-        if listen is not None:
-            token = args.token or os.environ.get(TOKEN_ENV) or None
-            health = Health()
-            routes = ingest_routes(publisher, max_body_bytes=args.max_body_bytes, token=token)
-            server = HttpServer(build_app(health, metrics.registry, routes), *listen)
-            await server.start()
-            health.set_ready()
-            log.info("ingest_listening", url=f"{server.url}/ingest", topic=topic)
-            print(f"wirestream produce: ingest at {server.url}/ingest", file=sys.stderr)
         feed = asyncio.create_task(_feed(publisher, args))
         waiting = {feed, asyncio.create_task(stop.wait())}
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
@@ -168,6 +142,54 @@ async def _produce(
         report.summary(publisher.stats, topic)
     stats = publisher.stats
     return 1 if stats.rejected_total or stats.failed else 0
+
+
+async def _connected_producer(
+    settings: Settings, topic: str, max_record_bytes: int
+) -> AIOKafkaProducer | None:
+    """A started producer for an existing topic, or None after saying what is wrong."""
+    producer = AIOKafkaProducer(
+        **settings.producer_kwargs(),
+        max_request_size=max_record_bytes + REQUEST_OVERHEAD,
+        linger_ms=5,
+    )
+    try:
+        await producer.start()
+        if await topic_exists(producer, topic):
+            return producer
+        problem = f"topic {topic} does not exist (create it with `wirestream topics`)"
+    except KafkaError as error:
+        problem = f"cannot reach {settings.bootstrap}: {error}"
+    print(f"wirestream produce: {problem}", file=sys.stderr)
+    await producer.stop()
+    return None
+
+
+async def _http_server(
+    args: argparse.Namespace,
+    settings: Settings,
+    listen: tuple[str, int] | None,
+    publisher: Publisher,
+    metrics: Metrics,
+) -> HttpServer | None:
+    """The ingest endpoint with /metrics, /healthz, /readyz on `--http`; or only the latter
+    three on `--metrics-port` (a long `--watch` run); or none for a one-off run."""
+    health = Health()
+    if listen is not None:
+        token = args.token or os.environ.get(TOKEN_ENV) or None
+        routes = ingest_routes(publisher, max_body_bytes=args.max_body_bytes, token=token)
+        server = HttpServer(build_app(health, metrics.registry, routes), *listen)
+    elif args.metrics_port is not None:
+        app = build_app(health, metrics.registry)
+        server = HttpServer(app, settings.metrics_host, settings.metrics_port)
+    else:
+        return None
+    await server.start()
+    health.set_ready()
+    get_logger().info("http_listening", url=server.url, topic=publisher.topic)
+    if listen is not None:
+        print(f"wirestream produce: ingest at {server.url}/ingest", file=sys.stderr)
+    return server
 
 
 async def _feed(publisher: Publisher, args: argparse.Namespace) -> None:

@@ -3,7 +3,7 @@ bounded in flight, every outcome counted.
 
 The producer's own retries (idempotent, so without duplicates or reordering) handle
 transient broker errors inside its delivery timeout; a record whose delivery still fails
-with a retriable error is sent again, up to `retries` times with exponential backoff, and
+with a transient error is sent again, up to `retries` times with exponential backoff, and
 only then counted as failed. Nothing is dropped without being counted and reported.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from wirestream.core.metrics import Metrics
 from wirestream.core.records import Reason
@@ -87,6 +87,15 @@ class Pacer:
 RejectHandler = Callable[[Rejected], None]
 
 
+def _transient(error: BaseException) -> bool:
+    """Worth sending again: a retriable broker error, or a delivery timeout (a broker away for
+    longer than the producer's own retries). A timed-out batch may have been written after
+    all, so its resend can duplicate a record: the deduplicator marks such a copy duplicate."""
+    return isinstance(error, KafkaTimeoutError) or (
+        isinstance(error, KafkaError) and error.retriable
+    )
+
+
 async def topic_exists(producer: AIOKafkaProducer, topic: str) -> bool:
     """Whether the cluster has `topic`. Checked up front: a send to a missing topic would
     wait out the delivery timeout on every retry before failing."""
@@ -120,12 +129,14 @@ class Publisher:
         self._metrics = metrics
         self._pacer = Pacer(rate)
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._in_flight: set[asyncio.Task[bool]] = set()
+        self._pending: set[asyncio.Future[bool]] = set()  # until delivered or finally failed
+        self._retrying: set[asyncio.Task[None]] = set()
         self._on_reject = on_reject
 
-    async def submit(self, candidate: Candidate) -> asyncio.Task[bool] | None:
+    async def submit(self, candidate: Candidate) -> asyncio.Future[bool] | None:
         """Start publishing one candidate (waiting for pace and a free in-flight slot).
-        Returns the delivery task (True once acknowledged), or None for a rejection."""
+        Returns its outcome (True once acknowledged, False when it finally failed), or None
+        for a rejection."""
         if isinstance(candidate, Accepted) and len(candidate.value) > self.max_record_bytes:
             candidate = Rejected(
                 candidate.where,
@@ -137,11 +148,11 @@ class Publisher:
             self.reject(candidate)
             return None
         await self._pacer.wait()
-        await self._slots.acquire()
-        task = asyncio.create_task(self._deliver(candidate))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        return task
+        outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.add(outcome)
+        outcome.add_done_callback(self._pending.discard)
+        await self._send(candidate, 0, outcome)
+        return outcome
 
     def reject(self, rejected: Rejected) -> None:
         self.stats.rejected[rejected.reason.value] += 1
@@ -155,33 +166,64 @@ class Publisher:
 
     async def drain(self) -> None:
         """Wait until every submitted record is acknowledged or has finally failed."""
-        while self._in_flight:
-            await asyncio.wait(set(self._in_flight))
+        while self._pending:
+            await asyncio.wait(set(self._pending))
 
-    async def _deliver(self, record: Accepted) -> bool:
-        key = record.source.encode()
+    async def _send(self, record: Accepted, attempt: int, outcome: asyncio.Future[bool]) -> None:
+        """Hand one record to the producer's batches; a callback settles `outcome` (no task
+        per record: that would cost more than the send itself)."""
+        await self._slots.acquire()
         try:
-            for attempt in range(self.retries + 1):
-                try:
-                    delivery = await self.producer.send(self.topic, record.value, key=key)
-                    await delivery
-                    break
-                except KafkaError as error:
-                    if not error.retriable or attempt == self.retries:
-                        self._fail(record, error)
-                        return False
-                    if self._metrics is not None:
-                        self._metrics.broker_retries.labels(SERVICE, type(error).__name__).inc()
-                    await asyncio.sleep(self.retry_backoff * 2**attempt)
-        finally:
+            delivery = await self.producer.send(
+                self.topic, record.value, key=record.source.encode()
+            )
+        except KafkaError as error:
             self._slots.release()
+            self._settle(record, attempt, outcome, error)
+            return
+        delivery.add_done_callback(lambda done: self._delivered(record, attempt, outcome, done))
+
+    def _delivered(
+        self,
+        record: Accepted,
+        attempt: int,
+        outcome: asyncio.Future[bool],
+        delivery: asyncio.Future[object],
+    ) -> None:
+        self._slots.release()
+        error = KafkaError("delivery cancelled") if delivery.cancelled() else delivery.exception()
+        if error is not None:
+            self._settle(record, attempt, outcome, error)
+            return
         self.stats.published += 1
         self.stats.bytes += len(record.value)
         if self._metrics is not None:
             self._metrics.produced.labels(SERVICE, self.topic).inc()
-        return True
+        outcome.set_result(True)
 
-    def _fail(self, record: Accepted, error: KafkaError) -> None:
+    def _settle(
+        self,
+        record: Accepted,
+        attempt: int,
+        outcome: asyncio.Future[bool],
+        error: BaseException,
+    ) -> None:
+        """A failed send: again after a backoff while the error is transient, else failed."""
+        if _transient(error) and attempt < self.retries:
+            if self._metrics is not None:
+                self._metrics.broker_retries.labels(SERVICE, type(error).__name__).inc()
+            retry = asyncio.create_task(self._resend(record, attempt + 1, outcome))
+            self._retrying.add(retry)
+            retry.add_done_callback(self._retrying.discard)
+            return
+        self._fail(record, error)
+        outcome.set_result(False)
+
+    async def _resend(self, record: Accepted, attempt: int, outcome: asyncio.Future[bool]) -> None:
+        await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+        await self._send(record, attempt, outcome)
+
+    def _fail(self, record: Accepted, error: BaseException) -> None:
         self.stats.failed += 1
         self._report(
             Rejected(record.where, Reason.STAGE_ERROR, f"not delivered: {error!r}", record.value)
