@@ -147,3 +147,23 @@ def test_raw_bytes_pass_through_and_items_must_be_objects():
             assert exc.reason == reason  # type: ignore[attr-defined]
         else:
             raise AssertionError(f"{bad!r} decoded")
+
+
+class Unserializable(Passthrough):
+    name = "sets"
+
+    def process(self, record: Any, origin: Origin) -> list[Outcome]:
+        return [Emit("k", {**record, "tags": {"a", "b"}})]
+
+
+def test_an_item_orjson_cannot_write_is_dead_lettered_with_the_input():
+    value = b'{"id":"s"}'
+    (message,) = translator(Unserializable()).batch(0, [record(value, 3)]).messages
+    letter = orjson.loads(message.value)
+    assert (message.topic, letter["reason"], letter["stage"]) == (
+        "wire.dlq",
+        "stage_error",
+        "runtime",
+    )
+    assert base64.b64decode(letter["original_base64"]) == value
+    assert letter["origin"]["offset"] == 3

@@ -248,9 +248,9 @@ class RecordTranslator:
             if not outcome.publish:
                 outbox.held += 1
                 continue
-            message = self._emit(outcome, trace)
+            message = self._emit(outcome, trace, record.value or b"", origin)
             if isinstance(message, DeadLetter):
-                self._dead_letter(outbox, _with_origin(message, record, origin), trace)
+                self._dead_letter(outbox, message, trace)
             else:
                 outbox.messages.append(message)
 
@@ -266,20 +266,20 @@ class RecordTranslator:
             message = f"{type(exc).__name__}: {exc}"
             return [DeadLetter(Reason.STAGE_ERROR, message, original, self.chain.name, origin)]
 
-    def _emit(self, emit: Emit, trace: SourceTrace) -> Message | DeadLetter:
+    def _emit(
+        self, emit: Emit, trace: SourceTrace, original: bytes, origin: Origin
+    ) -> Message | DeadLetter:
+        """The output message, or a dead letter of the input when the item cannot be one."""
         try:
             value = orjson.dumps(emit.item)
         except TypeError as exc:
-            return DeadLetter(Reason.STAGE_ERROR, f"item not serializable: {exc}", b"", "runtime")
+            error = f"item not serializable: {exc}"
+            return DeadLetter(Reason.STAGE_ERROR, error, original, "runtime", origin)
         key = emit.key.encode()
-        if len(value) + len(key) > self._limit:
-            size = len(value) + len(key)
-            return DeadLetter(
-                Reason.OVERSIZE,
-                f"output item of {size} bytes exceeds {self._limit}",
-                b"",
-                "runtime",
-            )
+        size = len(value) + len(key)
+        if size > self._limit:
+            error = f"output item of {size} bytes exceeds {self._limit}"
+            return DeadLetter(Reason.OVERSIZE, error, original, "runtime", origin)
         schema = str(emit.item.get("schema_version", ""))
         headers = ((HEADER_SCHEMA_VERSION, schema.encode()), *trace.headers())
         item_id = emit.item.get("id")
@@ -313,10 +313,6 @@ class RecordTranslator:
             "message": f"{record['message']} (original truncated to {keep * 3 // 4} bytes)",
         }
         return orjson.dumps(record)
-
-
-def _with_origin(letter: DeadLetter, record: ConsumerRecord, origin: Origin) -> DeadLetter:
-    return DeadLetter(letter.reason, letter.message, record.value or b"", letter.stage, origin)
 
 
 async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
