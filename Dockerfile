@@ -12,6 +12,8 @@ COPY pyproject.toml README.md ./
 COPY services ./services
 RUN pip install . \
     && useradd --system --uid 10001 --no-create-home wirestream
+# Sample envelopes the compose producer publishes at start (samples/README.md).
+COPY samples ./samples
 
 USER wirestream
 # /metrics, /healthz, /readyz of every service (WIRESTREAM_METRICS_PORT).

@@ -11,7 +11,7 @@ import importlib
 import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema
@@ -118,6 +118,36 @@ def test_dockerfile_installs_the_package_on_python_3_11_slim():
     lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
     assert "FROM python:3.11-slim" in lines
     assert any(line.strip().startswith("RUN pip install .") for line in lines)
+
+
+def image_files() -> dict[str, Path]:
+    """Where the Dockerfile's COPY lines put repository paths in the image."""
+    workdir, copied = "/", {}
+    for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        instruction, _, rest = line.partition(" ")
+        if instruction == "WORKDIR":
+            workdir = rest.strip()
+        elif instruction == "COPY":
+            *sources, target = rest.split()
+            for source in sources:
+                into = str(PurePosixPath(workdir, target))
+                copied[into if len(sources) == 1 else f"{into}/{source}"] = ROOT / source
+    return copied
+
+
+def test_every_file_a_command_names_is_copied_into_the_image(compose):
+    copied = image_files()
+    for name, service in wirestream_services(compose):
+        for argument in service["command"]:
+            if not argument.startswith("/"):
+                continue
+            matches = [
+                source / PurePosixPath(argument).relative_to(target)
+                for target, source in copied.items()
+                if PurePosixPath(argument).is_relative_to(target)
+            ]
+            assert matches, f"{name}: nothing in the Dockerfile puts {argument} in the image"
+            assert all(path.exists() for path in matches), f"{name}: {matches} missing"
 
 
 def command_parser(name: str) -> argparse.ArgumentParser:
