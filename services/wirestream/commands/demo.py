@@ -38,7 +38,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from wirestream.commands.tail import item_line
 from wirestream.core.config import Settings, settings_from_env
-from wirestream.core.local_kafka import LocalKafka, find_cluster, free_port
+from wirestream.core.local_kafka import LocalKafka, LocalKafkaError, find_cluster, free_port
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.producer.cluster import quiet_client_logs
 from wirestream.producer.publisher import Publisher
@@ -140,8 +140,12 @@ def run(args: argparse.Namespace) -> int:
     if not samples.exists():
         print(f"wirestream demo: no samples at {samples}", file=sys.stderr)
         return 2
-    with _cluster(args.bootstrap) as bootstrap:
-        return asyncio.run(_demo(args, bootstrap, samples))
+    try:
+        with _cluster(args.bootstrap) as bootstrap:
+            return asyncio.run(_demo(args, bootstrap, samples))
+    except LocalKafkaError as error:
+        print(f"wirestream demo: {error}", file=sys.stderr)
+        return 1
 
 
 @contextlib.contextmanager
@@ -182,6 +186,8 @@ async def _demo(args: argparse.Namespace, bootstrap: str, samples: Path) -> int:
         await _await_ready(services)
         published = await _publish(settings, samples)
         print(f"published {published} samples from {samples} to {topics.raw}", flush=True)
+        if not args.once:
+            print("following the output; Ctrl-C stops everything this demo started", flush=True)
         return await watch.follow(stop, once=args.once, timeout=args.timeout)
     finally:
         await watch.close()
