@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -67,3 +68,30 @@ async def test_demo_once_runs_the_samples_through_every_stage(kafka_bootstrap, t
     for stage in ("normalizer", "deduplicator", "enricher"):
         assert (tmp_path / "logs" / f"{stage}.log").stat().st_size > 0
     assert "stopped the services" in output
+
+
+async def test_demo_stops_everything_it_started_on_sigterm(kafka_bootstrap, tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wirestream.cli", "demo", "--topic-prefix",
+        f"demo-{uuid.uuid4().hex[:8]}.", "--partitions", "1", "--run-dir", str(tmp_path),
+        env={**os.environ, "KAFKA_BOOTSTRAP": kafka_bootstrap},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    async with asyncio.timeout(240):
+        while not lines or not lines[-1].startswith(("new ", "update ")):
+            line = (await process.stdout.readline()).decode()
+            assert line, "demo ended early: " + "".join(lines)
+            lines.append(line)
+    pids = [int(m[1]) for line in lines if (m := re.match(r"\w+: pid (\d+) ", line))]
+    assert len(pids) == 3
+    process.send_signal(signal.SIGTERM)
+    rest, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    *_, stopping, stopped = rest.decode().splitlines()
+    assert stopping.startswith("stopping: summary: new ")
+    assert stopped == "stopped the services"
+    for pid in pids:  # the services were stopped and reaped, not left behind
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

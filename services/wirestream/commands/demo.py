@@ -182,7 +182,10 @@ async def _demo(args: argparse.Namespace, bootstrap: str, samples: Path) -> int:
     try:
         for service in services:
             service.start(bootstrap, topics)
-            print(f"{service.stage}: metrics {service.metrics_url}  log {service.log_path}")
+            print(
+                f"{service.stage}: pid {service.process.pid}  metrics {service.metrics_url}"
+                f"  log {service.log_path}"
+            )
         await _await_ready(services)
         published = await _publish(settings, samples)
         print(f"published {published} samples from {samples} to {topics.raw}", flush=True)
