@@ -11,7 +11,8 @@ source. A header `ws-replayed-from: <dlq topic>/<partition>/<offset>` traces eac
 Dead letters without an origin topic (and no `--to`), without original bytes, or whose
 original was truncated to fit the topic are skipped and counted, never silently.
 
-Both read the topic from its start to the end as it is when the command starts
+`replay` exits with status 1 when it skipped any chosen letter. Both read the topic from its
+start to the end as it is when the command starts
 (`read_committed`, no consumer group), so running `replay` twice replays twice; the
 deduplicator then marks the second copy a duplicate.
 """

@@ -1,7 +1,7 @@
 """`wirestream produce`: publish raw envelopes to `wire.raw`.
 
     wirestream produce pages/                    # every page file under pages/, recursively
-    wirestream produce --watch pages/            # ... then new files as they appear
+    wirestream produce --watch pages/            # ... then new or changed files (whole)
     wirestream produce --rate 200 dump.ndjson    # replay envelopes at 200 records/s
     cat page.txt | wirestream produce -          # stdin: one page, or NDJSON envelopes
     wirestream produce --http 0.0.0.0:8080       # HTTP ingest (POST /ingest) until SIGTERM

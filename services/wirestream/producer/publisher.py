@@ -45,15 +45,6 @@ class ProduceStats:
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
 
-    def summary(self) -> dict[str, int | float]:
-        return {
-            "published": self.published,
-            "rejected": self.rejected_total,
-            "failed": self.failed,
-            "bytes": self.bytes,
-            "elapsed_s": round(self.elapsed, 3),
-        }
-
 
 class Pacer:
     """Spaces sends to at most `rate` records per second (no pacing when `rate` is None).
