@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
+from aiokafka import AIOKafkaProducer
 from service_harness import (
     ServeProcess,
     TopicReader,
@@ -304,3 +305,45 @@ async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_boo
     assert "truncated" in letters[4]["message"]
     assert len(out.records) == per_page * len(poison)
     assert 'wirestream_dead_letters_total{reason="empty"' in metrics
+
+
+async def test_a_fenced_producer_commits_nothing_and_the_partition_is_taken_back(kafka_bootstrap):
+    """Another owner initializing the partition's transactional id (what a new group member
+    does) fences this instance: its batch aborts, and it resumes from the committed offset."""
+    page = envelope((PAGES / "nl_binnenland.txt").read_text())
+    per_page = len(normalized([page]))
+    topics = await fresh_topics(kafka_bootstrap, "fenced", partitions=1)
+    settings = service_settings(kafka_bootstrap, topics, "normalizer")
+    await produce(kafka_bootstrap, topics.raw, [(b"s", page)])
+
+    async with (
+        running(settings) as normalizer,
+        TopicReader(kafka_bootstrap, topics.items) as out,
+    ):
+        await out.until(per_page)
+        usurper = AIOKafkaProducer(
+            bootstrap_servers=kafka_bootstrap,
+            transactional_id=f"{settings.group}.{topics.raw}.0",
+        )
+        await usurper.start()  # bumps the epoch: the service's producer is now a zombie
+        await usurper.stop()
+        await produce(kafka_bootstrap, topics.raw, [(b"s", page)] * 3)
+        await out.until(4 * per_page)
+        await caught_up(kafka_bootstrap, settings.group, topics.raw)
+        await out.drain()
+        reg = normalizer.metrics.registry
+        aborts = reg.get_sample_value(
+            "wirestream_transaction_aborts_total", {"service": "normalizer"}
+        )
+        retries = reg.get_sample_value(
+            "wirestream_broker_retries_total", {"service": "normalizer", "error": "ProducerFenced"}
+        )
+
+    assert len(out.records) == 4 * per_page  # the fenced batch was written once, later
+    assert [int(dict(r.headers)["ws-source-offset"]) for r in out.records][::per_page] == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    assert aborts >= 1 and retries >= 1

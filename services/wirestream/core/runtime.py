@@ -660,9 +660,9 @@ class StageService:
                 )
             )
             if len(pending) >= self.settings.max_in_flight:
-                await asyncio.gather(*pending)
+                await _acknowledged(pending)
                 pending.clear()
-        await asyncio.gather(*pending)
+        await _acknowledged(pending)
 
     def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
         """Count a batch once it is durable, so a retried batch counts once."""
@@ -718,6 +718,14 @@ class StageService:
             self.metrics.lag.labels(self._service, tp.topic, str(tp.partition)).set(
                 max(0, highwater - position)
             )
+
+
+async def _acknowledged(sends: Sequence[asyncio.Future]) -> None:
+    """Wait for every send; raise the first failure once all are settled (so no failed
+    future is left unobserved)."""
+    for result in await asyncio.gather(*sends, return_exceptions=True):
+        if isinstance(result, BaseException):
+            raise result
 
 
 class _Rebalance(ConsumerRebalanceListener):
