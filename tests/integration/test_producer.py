@@ -229,6 +229,16 @@ async def test_dlq_list_and_replay_original_bytes_to_origin_topic(kafka_bootstra
     assert {r: s["count"] for r, s in summary.items()} == {"no_dateline": 2, "binary": 1}
     assert summary["no_dateline"]["origins"] == {topics.raw: 2}
 
+    code, out, _ = await wirestream(
+        "tail", *common, "--topic", topics.dlq, "--from-beginning", "--max", "3", "--timeout", "30"
+    )
+    assert code == 0
+    assert [line.split()[:4] for line in out.splitlines()] == [
+        ["DLQ", "no_dateline", "normalizer", "|"],
+        ["DLQ", "no_dateline", "normalizer", "|"],
+        ["DLQ", "binary", "normalizer", "|"],
+    ]
+
     code, out, err = await wirestream("dlq", "replay", *common, "--reason", "no_dateline")
     assert code == 1  # one letter had no original bytes: skipped and said so
     assert "no original bytes" in err

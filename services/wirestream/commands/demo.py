@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from wirestream.commands.tail import item_line
+from wirestream.commands.tail import dead_letter_line, item_line
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.local_kafka import LocalKafka, LocalKafkaError, find_cluster, free_port
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
@@ -329,11 +329,7 @@ class FlowWatch:
         elif record.topic == self.topics.dlq:
             letter = orjson.loads(record.value)
             self.tally.dead_letters[letter.get("reason", "?")] += 1
-            print(
-                f"{'DLQ':<9} {letter.get('reason', '?'):<16} {letter.get('stage', '?'):<12}"
-                f" | {str(letter.get('message', ''))[:80]}",
-                flush=True,
-            )
+            print(dead_letter_line(letter), flush=True)
 
     def _check_services(self) -> None:
         for service in self.services.values():

@@ -3,7 +3,8 @@
     wirestream tail                              # new items from now on, one line each
     wirestream tail --from-beginning --format ndjson --max 10 --timeout 30 > items.ndjson
 
-Reads `read_committed`, as downstream consumers do, without a consumer group (nothing is
+`--topic wire.dlq` follows the dead letters instead. Reads `read_committed`, as downstream
+consumers do, without a consumer group (nothing is
 committed). `--max N` stops after N items, `--timeout S` after S seconds without a new one;
 the exit status is 1 when `--max` was not reached, else 0.
 """
@@ -38,9 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def item_line(item: Any, width: int = LINE_WIDTH) -> str:
     """One line per item: dedup status, story id, version, dateline, then the headline (or the
-    teaser's opening words), cut to `width`."""
+    teaser's opening words), cut to `width`. Dead-letter records get `dead_letter_line`."""
     if not isinstance(item, dict):
         return f"{'?':<9} not an item: {str(item)[: width - 23]}"
+    if "original_base64" in item:
+        return dead_letter_line(item, width)
     dedup = item.get("dedup") or {}
     dateline = (item.get("dateline") or {}).get("raw") or "-"
     text = item.get("headline") or item.get("body_text") or ""
@@ -49,6 +52,12 @@ def item_line(item: Any, width: int = LINE_WIDTH) -> str:
         f" v{item.get('version', '-'):<2} {dateline[:24]:<24} | "
     )
     return (head + " ".join(text.split()))[:width]
+
+
+def dead_letter_line(letter: dict[str, Any], width: int = LINE_WIDTH) -> str:
+    """`DLQ`, the reason, the stage that gave up, and its message."""
+    head = f"{'DLQ':<9} {letter.get('reason', '?'):<16} {letter.get('stage', '?'):<12} | "
+    return (head + " ".join(str(letter.get("message", "")).split()))[:width]
 
 
 def record_line(record: ConsumerRecord, form: str) -> str:
