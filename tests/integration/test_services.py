@@ -160,13 +160,16 @@ async def test_serve_pipeline_chains_the_stages_in_one_process(kafka_bootstrap):
     assert {dict(r.headers)["ws-source-topic"] for r in out.records} == {topics.raw.encode()}
 
 
-async def test_two_deduplicators_and_a_rebalance_decide_as_one(kafka_bootstrap):
+@pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
+async def test_two_deduplicators_and_a_rebalance_decide_as_one(kafka_bootstrap, guarantee):
     items = normalized(corpus_envelopes(23, 30))
     half = len(items) // 2
     topics = await fresh_topics(kafka_bootstrap, "rebalance", partitions=4)
     first = await produce(kafka_bootstrap, topics.items, item_records(items[:half]))
 
-    settings = service_settings(kafka_bootstrap, topics, "deduplicator", batch_size=20)
+    settings = service_settings(
+        kafka_bootstrap, topics, "deduplicator", batch_size=20, guarantee=guarantee
+    )
     async with (
         TopicReader(kafka_bootstrap, topics.unique) as out,
         running(settings) as one,
