@@ -308,14 +308,14 @@ class FlowWatch:
             if once and now - last_check >= CHECK_EVERY:
                 last_check = now
                 if await self.flowed_through():
-                    await self._count_duplicates()
+                    await self._count_duplicates(attempts=5)
                     print(f"done: {self.tally.line()}", flush=True)
                     return 0
                 if now - started > timeout:
                     print(f"wirestream demo: not through after {timeout:.0f}s", file=sys.stderr)
                     print(self.tally.line(), flush=True)
                     return 1
-        await self._count_duplicates()
+        await self._count_duplicates(attempts=5)
         print(f"stopping: {self.tally.line()}", flush=True)
         return 0
 
@@ -379,17 +379,22 @@ class FlowWatch:
         ends = await self.consumer.end_offsets(partitions)
         return all([await self.consumer.position(tp) >= end for tp, end in ends.items()])
 
-    async def _count_duplicates(self) -> None:
-        """The deduplicator's duplicate decisions, from its /metrics."""
+    async def _count_duplicates(self, attempts: int = 1) -> None:
+        """The deduplicator's duplicate decisions, from its /metrics. A failed scrape keeps the
+        last count (the next summary tries again); the final one tries `attempts` times."""
         url = self.services["deduplicator"].metrics_url
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
-                http.get(url) as response,
-            ):
-                text = await response.text()
-        except (aiohttp.ClientError, TimeoutError):
-            return  # keep the last count; the next summary tries again
+        for attempt in range(attempts):
+            try:
+                async with (
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
+                    http.get(url) as response,
+                ):
+                    text = await response.text()
+                break
+            except (aiohttp.ClientError, TimeoutError):
+                if attempt == attempts - 1:
+                    return
+                await asyncio.sleep(0.5)
         self.tally.duplicates = int(
             sum(
                 sample.value
