@@ -471,9 +471,9 @@ class StageService:
         async with self._lock:
             self.metrics.rebalances.labels(self._service, "assigned").inc()
             self._set_ready(False, "restoring")
-            for tp in sorted(partitions):
-                owned = self._owned.setdefault(tp, OwnedPartition(tp))
-                await self._activate(owned)
+            await self._activate(
+                self._owned.setdefault(tp, OwnedPartition(tp)) for tp in sorted(partitions)
+            )
             self.metrics.assigned.labels(self._service).set(len(self._owned))
             self._log.info("partitions_assigned", partitions=[tp.partition for tp in partitions])
             self._update_readiness()
@@ -490,29 +490,53 @@ class StageService:
             self.metrics.assigned.labels(self._service).set(len(self._owned))
             self._log.info("partitions_revoked", partitions=[tp.partition for tp in partitions])
 
-    async def _activate(self, owned: OwnedPartition) -> None:
-        """Make an owned partition ready to process; on failure, suspend it for a retry."""
+    async def _activate(self, partitions: Iterable[OwnedPartition]) -> None:
+        """Make owned partitions ready to process: producer started (exactly-once), state
+        restored, position at the committed offset. One that fails is suspended for a retry.
+
+        Initializing a partition's transactional producer fences a previous owner and
+        completes its open transaction; only then are its committed offsets and changelog
+        final, so both are read after it."""
+        pending = list(partitions)
+        for owned in pending:
+            await self._deactivate(owned)  # a retry starts from scratch
+        if self.settings.exactly_once:
+            started = await asyncio.gather(
+                *(self._start_producer(owned) for owned in pending), return_exceptions=True
+            )
+            for owned, result in zip(pending, started, strict=True):
+                if isinstance(result, BaseException):
+                    await self._suspend(owned, result)
+            pending = [owned for owned in pending if owned.producer is not None]
+        from_start: list[OwnedPartition] = []
+        for owned in pending:
+            try:
+                await self._restore_state(owned.tp.partition)
+                committed = await self._consumer.committed(owned.tp)
+            except Exception as exc:  # broker trouble or unreadable state: retry, never crash
+                await self._suspend(owned, exc)
+                continue
+            if committed is None:
+                from_start.append(owned)
+            else:
+                self._consumer.seek(owned.tp, committed)
+                self._resume(owned)
+        if from_start:
+            # One call for all: each waits for the fetcher's next round.
+            await self._consumer.seek_to_beginning(*(owned.tp for owned in from_start))
+            for owned in from_start:
+                self._resume(owned)
+
+    async def _start_producer(self, owned: OwnedPartition) -> None:
         tp = owned.tp
-        await self._deactivate(owned)  # a retry starts from scratch
-        try:
-            if self.settings.exactly_once:
-                # init_transactions fences a previous owner and completes its open transaction;
-                # only then are its committed offsets and changelog final, so read them after.
-                owned.producer = AIOKafkaProducer(
-                    **self.settings.producer_kwargs(),
-                    transactional_id=f"{self.settings.group}.{tp.topic}.{tp.partition}",
-                )
-                await owned.producer.start()
-            await self._restore_state(tp.partition)
-            committed = await self._consumer.committed(tp)
-        except Exception as exc:  # broker trouble or unreadable state: retry, never crash
-            await self._suspend(owned, exc)
-            return
-        if committed is None:
-            await self._consumer.seek_to_beginning(tp)
-        else:
-            self._consumer.seek(tp, committed)
-        self._consumer.resume(tp)
+        owned.producer = AIOKafkaProducer(
+            **self.settings.producer_kwargs(),
+            transactional_id=f"{self.settings.group}.{tp.topic}.{tp.partition}",
+        )
+        await owned.producer.start()
+
+    def _resume(self, owned: OwnedPartition) -> None:
+        self._consumer.resume(owned.tp)
         owned.active = True
 
     async def _deactivate(self, owned: OwnedPartition) -> None:
@@ -567,10 +591,8 @@ class StageService:
         if not due:
             return
         async with self._lock:
-            for owned in due:
-                # Still ours and still inactive after a rebalance that may have run meanwhile.
-                if self._owned.get(owned.tp) is owned and not owned.active:
-                    await self._activate(owned)
+            # Still ours and still inactive after a rebalance that may have run meanwhile.
+            await self._activate(o for o in due if self._owned.get(o.tp) is o and not o.active)
             self._update_readiness()
 
     def _update_readiness(self) -> None:
