@@ -20,6 +20,11 @@ outputs, dead letters, changelog records and the consumed offsets.
 At-least-once (fallback): one idempotent producer; offsets are committed after every send of
 the batch is acknowledged. A crash may repeat the outputs of the last batch.
 
+Backpressure: one batch (`getmany`, at most `batch_size` records) is in flight at a time; the
+next fetch waits until it is committed. aiokafka prefetches at most one fetch response per
+partition meanwhile (`max_partition_fetch_bytes`), and sends wait for acknowledgements every
+`max_in_flight` records, so memory stays bounded however far behind the service is.
+
 A failed batch is rolled back as a whole: the transaction is aborted, the partition's stage
 state is restored from its changelog, the consumer seeks back to the batch's first offset and
 the partition is paused for an exponential backoff. Rebalances wait for the batch in flight
