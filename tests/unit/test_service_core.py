@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import ssl
 
 import aiohttp
 import orjson
 import pytest
+import structlog
 
 from wirestream.core.config import (
     Secret,
@@ -97,8 +99,19 @@ def test_sasl_ssl_pass_through_and_secrets_are_masked():
     assert "hunter2" not in str(Secret("hunter2"))
 
 
-def test_log_lines_are_json_with_bound_context():
-    out = io.BytesIO()
+@pytest.fixture
+def log_lines():
+    """A byte stream the logging setup writes to; the global setup is undone afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield io.BytesIO()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def test_log_lines_are_json_with_bound_context(log_lines):
+    out = log_lines
     configure_logging("normalizer", "INFO", stream=out)
     log = get_logger(topic="wire.raw", partition=2, offset=17)
     log.debug("hidden")
@@ -110,6 +123,21 @@ def test_log_lines_are_json_with_bound_context():
     assert (event["topic"], event["partition"], event["offset"]) == ("wire.raw", 2, 17)
     assert (event["event"], event["level"], event["item_id"]) == ("dead_letter", "info", "abc")
     assert event["timestamp"].endswith("Z")
+
+
+def test_library_log_records_become_json_lines_too(log_lines):
+    out = log_lines
+    configure_logging("deduplicator", "INFO", stream=out)
+    logging.getLogger("aiokafka.consumer").info("chatty")
+    logging.getLogger("aiokafka.consumer").warning("Heartbeat failed for group %s", "g")
+    (line,) = out.getvalue().splitlines()
+    event = orjson.loads(line)
+    assert event["event"] == "Heartbeat failed for group g"
+    assert (event["logger"], event["level"], event["service"]) == (
+        "aiokafka.consumer",
+        "warning",
+        "deduplicator",
+    )
 
 
 def test_metrics_expose_prefixed_names_and_stage_counts():

@@ -30,8 +30,24 @@ def _dumps(event: dict[str, Any], **_: Any) -> bytes:
     return orjson.dumps(event, default=str)
 
 
+class _LibraryRecords(logging.Handler):
+    """Hands standard-library log records (aiokafka's, aiohttp's) to structlog, so they come
+    out as the same JSON lines, with a `logger` field, instead of plain text on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log = structlog.get_logger().bind(logger=record.name)
+        exc_info = {"exc_info": record.exc_info} if record.exc_info else {}
+        log.log(record.levelno, record.getMessage(), **exc_info)
+
+
 def configure_logging(service: str, level: str = "INFO", stream: IO[bytes] | None = None) -> None:
-    """JSON lines at `level` and above to `stream` (stdout's byte buffer by default)."""
+    """JSON lines at `level` and above to `stream` (stdout's byte buffer by default).
+    Libraries log through the same lines from WARNING up (DEBUG when `level` is DEBUG)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
+        root.removeHandler(handler)
+    root.addHandler(_LibraryRecords())
+    root.setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
