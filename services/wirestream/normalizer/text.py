@@ -27,14 +27,17 @@ _NOT_WESTERN = re.compile(
 _OTHER_SPACE = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 # Runs of horizontal whitespace that need collapsing; a lone space (nearly all) is no match.
 _SPACES = re.compile(f" (?=[ {_OTHER_SPACE}])[ {_OTHER_SPACE}]*|[{_OTHER_SPACE}][ {_OTHER_SPACE}]*")
-# Zero-width characters, soft hyphens and C0/C1 controls other than newline: never content.
+# Zero-width characters, directional marks, embeddings and isolates, soft hyphens and C0/C1
+# controls other than newline: never content (a mark before `AMSTERDAM (ANP) -` hid the dateline).
 _INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200d\u2060\ufeff]"
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f"
+    "\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
 # Mojibake lead characters, invisibles and whitespace other than space and newline.
 _SUSPICIOUS = re.compile(
     "[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u00a0\u00ad\u00c2-\u00c5\u00ce\u00d0"
-    "\u00e2\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]"
+    "\u00e2\u061c\u1680\u2000-\u200f\u202a-\u202f\u205f\u2060\u2066-\u2069\u3000"
+    "\ufeff]"
 )
 _CONTROL = re.compile("[\u0000-\u0008\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
