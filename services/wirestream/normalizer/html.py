@@ -13,6 +13,9 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from wirestream.core.records import Reason
+from wirestream.normalizer.envelope import EnvelopeError
+
 _CHROME = "script, style, noscript, template, nav, footer, aside, form, iframe, svg, button"
 _BLOCKS = (
     "address, article, blockquote, br, dd, div, dl, dt, figcaption, figure, h1, h2, h3, h4, "
@@ -24,10 +27,25 @@ _BREAK = "\ue000"
 _H1_MARK = "\ue001"
 _TEASER_TAGS = ("li", "article")
 _WHITESPACE = re.compile(r" (?=\s)\s*|[^\S ]\s*")  # runs to collapse; a lone space is no match
+# lexbor parses nesting in time quadratic in its depth (100,000 nested <div>s: minutes, with the
+# service's event loop and group heartbeats blocked). Browsers cap the depth of the tree too.
+MAX_NESTING = 1024
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+# Elements that never hold others or whose end tag is optional: they add no lasting depth.
+_FLAT = frozenset(
+    {"area", "base", "br", "col", "dd", "dt", "embed", "hr", "img", "input", "li", "link"}
+    | {"meta", "option", "p", "param", "source", "td", "th", "tr", "track", "wbr"}
+)
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block per line, starting at its `<h1>`."""
+    """Visible text of an HTML page, one block per line, starting at its `<h1>`.
+    A page nested deeper than `MAX_NESTING` elements raises an oversize `EnvelopeError`."""
+    depth = nesting_depth(html)
+    if depth > MAX_NESTING:
+        raise EnvelopeError(
+            Reason.OVERSIZE, f"HTML nested {depth} elements deep (limit {MAX_NESTING})"
+        )
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
     if root is None:
@@ -51,6 +69,23 @@ def html_to_text(html: str) -> str:
     text = root.text(deep=True, separator="")
     text = text[text.find(_H1_MARK) + 1 :]  # no <h1>: find is -1, the slice keeps everything
     return _WHITESPACE.sub(" ", text).replace(_BREAK, "\n")
+
+
+def nesting_depth(html: str) -> int:
+    """How deep the markup's elements nest, counted from its tags (an upper bound of the
+    parsed tree's depth: a parser may close more than the markup does)."""
+    if html.count("<") <= MAX_NESTING:  # most fragments: no scan needed
+        return html.count("<")
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if self_closing or name.lower() in _FLAT:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _teaser_container(time: LexborNode) -> LexborNode | None:
