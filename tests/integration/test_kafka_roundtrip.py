@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -183,7 +184,7 @@ def test_stopped_broker_leaves_no_jvm_and_no_directory():
     assert kafka.process is None
 
 
-def test_a_failed_start_cleans_up(kafka_bootstrap, monkeypatch):
+def test_a_failed_start_cleans_up(monkeypatch):
     made = []
     mkdtemp = tempfile.mkdtemp
 
@@ -192,11 +193,13 @@ def test_a_failed_start_cleans_up(kafka_bootstrap, monkeypatch):
         return str(made[-1])
 
     monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
-    # The session broker holds this port, so the second broker cannot bind and exits.
-    taken = int(kafka_bootstrap.rsplit(":", 1)[1])
-    kafka = LocalKafka(port=taken, start_timeout=180)
-    with pytest.raises(LocalKafkaError, match="exited with code"):
-        kafka.start()
+    # Something else holds the port, so the broker cannot bind and exits.
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        kafka = LocalKafka(port=squatter.getsockname()[1], start_timeout=180)
+        with pytest.raises(LocalKafkaError, match="exited with code"):
+            kafka.start()
     assert kafka.process is None
     (directory,) = made
     assert not directory.exists()

@@ -30,10 +30,11 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -563,13 +564,13 @@ async def _metadata_probe(bootstrap: str, cluster_id: str) -> None:
         raise LocalKafkaError(f"another cluster ({cluster.get('cluster_id')}) answers there")
 
 
-def _run_in_thread(coroutine: object) -> None:
+def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine to completion on a private loop, even when a loop already runs here."""
     failure: list[BaseException] = []
 
     def target() -> None:
         try:
-            asyncio.run(coroutine)  # type: ignore[arg-type]
+            asyncio.run(coroutine)
         except BaseException as error:
             failure.append(error)
 
@@ -578,14 +579,3 @@ def _run_in_thread(coroutine: object) -> None:
     thread.join()
     if failure:
         raise failure[0]
-
-
-@contextlib.contextmanager
-def kafka_cluster() -> Iterator[str]:
-    """Yield a bootstrap address: ``$KAFKA_BOOTSTRAP`` if set, else a local broker's."""
-    external = cluster_from_env()
-    if external:
-        yield external
-        return
-    with LocalKafka() as kafka:
-        yield kafka.bootstrap
