@@ -15,7 +15,7 @@ class DedupConfig:
     lead_anchors: int = 4
     sample_bits: int = 4
     max_candidates: int = 8  # exact checks per item, best candidates first
-    max_postings: int = 32  # a shingle shared by more items is boilerplate: newest ones only
+    max_postings: int = 16  # an anchor shared by more items: only the newest count
     # Exact check: same story when resemblance (Jaccard) or, for items of at least
     # `min_contained` shingles, containment of the smaller in the larger reaches its threshold.
     resemblance: float = 0.5

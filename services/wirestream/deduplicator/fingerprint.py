@@ -14,6 +14,7 @@ found for a query A whenever A shares one of B's anchors. Three kinds, cheap to 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import filterfalse
 
 
 def anchors(shingles: Sequence[int], lead: int, sample_bits: int) -> set[int]:
@@ -22,6 +23,6 @@ def anchors(shingles: Sequence[int], lead: int, sample_bits: int) -> set[int]:
         return set()
     mask = (1 << sample_bits) - 1
     chosen = set(shingles[:lead])
-    chosen.update(h for h in shingles if not h & mask)
+    chosen.update(filterfalse(mask.__and__, shingles))  # h & mask == 0, looped in C
     chosen.add(min(shingles))
     return chosen

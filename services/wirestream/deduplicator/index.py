@@ -9,8 +9,9 @@ seen, in order, so a partition restored from its changelog decides exactly as be
 from __future__ import annotations
 
 import heapq
-from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from wirestream.core.item import DedupStatus
@@ -21,119 +22,92 @@ from wirestream.deduplicator.fingerprint import anchors
 
 
 class CandidateIndex(Protocol):
-    """Candidate search over remembered items, identified by integer keys."""
+    """Candidate search over remembered items, identified by integer keys.
 
-    def add(self, key: int, shingles: Sequence[int]) -> None: ...
+    `place` is the item's folded dateline place (None without one): only items of the same
+    place can be one story, so an index may keep places apart.
+    """
 
-    def remove(self, key: int, shingles: Sequence[int]) -> None: ...
+    def add(self, key: int, shingles: Sequence[int], place: str | None) -> None: ...
 
-    def candidates(self, query: set[int], limit: int) -> list[int]:
+    def remove(self, key: int, shingles: Sequence[int], place: str | None) -> None: ...
+
+    def candidates(self, query: set[int], place: str | None, limit: int) -> list[int]:
         """Up to `limit` keys of items likely to match `query` (a set of shingle hashes),
         best first."""
         ...
 
 
-class AnchorIndex:
-    """An inverted index from anchor shingles to the items that have them.
+Postings = dict[int, int | tuple[int, ...]]
 
-    A posting is a bare key for the common single-item anchor and a list (in insertion
-    order) once shared, which keeps memory near one dict slot per anchor.
+
+class AnchorIndex:
+    """An inverted index, per dateline place, from anchor shingles to the items having them.
+
+    Keeping places apart keeps postings short: template phrases ("De beurswaarde van
+    bedrijven in de ...") recur across many stories, but rarely within one place. A posting
+    is a bare key for the common single-item anchor and a tuple of keys (in insertion
+    order) once shared: near one dict slot per anchor, and nothing the garbage collector
+    keeps scanning.
     """
 
     def __init__(self, config: DedupConfig) -> None:
         self._lead = config.lead_anchors
         self._sample_bits = config.sample_bits
         self._max_postings = config.max_postings
-        self._postings: dict[int, int | list[int]] = {}
+        self._places: dict[str | None, Postings] = {}
 
-    def add(self, key: int, shingles: Sequence[int]) -> None:
-        postings = self._postings
+    def add(self, key: int, shingles: Sequence[int], place: str | None) -> None:
+        postings = self._places.get(place)
+        if postings is None:
+            postings = self._places[place] = {}
         for anchor in anchors(shingles, self._lead, self._sample_bits):
             posting = postings.get(anchor)
             if posting is None:
                 postings[anchor] = key
             elif type(posting) is int:
-                postings[anchor] = [posting, key]
+                postings[anchor] = (posting, key)
             else:
-                posting.append(key)
+                postings[anchor] = (*posting, key)
 
-    def remove(self, key: int, shingles: Sequence[int]) -> None:
-        postings = self._postings
+    def remove(self, key: int, shingles: Sequence[int], place: str | None) -> None:
+        postings = self._places[place]
         for anchor in anchors(shingles, self._lead, self._sample_bits):
             posting = postings.get(anchor)
             if posting == key:
                 del postings[anchor]
-            elif type(posting) is list:
-                posting.remove(key)
-                if len(posting) == 1:
-                    postings[anchor] = posting[0]
+            elif type(posting) is tuple:
+                remaining = tuple(k for k in posting if k != key)
+                postings[anchor] = remaining[0] if len(remaining) == 1 else remaining
+        if not postings:
+            del self._places[place]
 
-    def candidates(self, query: set[int], limit: int) -> list[int]:
-        postings = self._postings
-        hits: dict[int, int] = {}
+    def candidates(self, query: set[int], place: str | None, limit: int) -> list[int]:
+        postings = self._places.get(place)
+        if not postings:
+            return []
+        newest = -self._max_postings
+        keys: list[int] = []
         for anchor in postings.keys() & query:
             posting = postings[anchor]
             if type(posting) is int:
-                hits[posting] = hits.get(posting, 0) + 1
-            else:
-                # A boilerplate shingle: only its newest items are worth an exact check.
-                for key in posting[-self._max_postings :]:
-                    hits[key] = hits.get(key, 0) + 1
-        if len(hits) <= limit:
-            return sorted(hits, key=lambda k: (-hits[k], -k))
-        return heapq.nsmallest(limit, hits, key=lambda k: (-hits[k], -k))
+                keys.append(posting)
+            else:  # a shared phrase: its newest items are the likely matches
+                keys.extend(posting[newest:])
+        # Most shared anchors first, newest first among equals: an order that depends on
+        # nothing but the keys, so a restored index ranks the same.
+        ranked = sorted(Counter(keys).items(), key=itemgetter(1, 0), reverse=True)
+        return [key for key, _ in ranked[:limit]]
 
     def __len__(self) -> int:
-        return len(self._postings)
+        return sum(map(len, self._places.values()))
 
 
-class Story:
-    """The remembered versions of one story, oldest first."""
-
-    __slots__ = ("entries", "story_id")
-
-    def __init__(self, story_id: str) -> None:
-        self.story_id = story_id
-        self.entries: list[Entry] = []
-
-    @property
-    def latest(self) -> Entry:
-        return self.entries[-1]
-
-
-class Entry:
-    """One remembered item version."""
-
-    __slots__ = ("agencies", "item_id", "seq", "shingles", "story", "time", "version")
-
-    def __init__(
-        self,
-        seq: int,
-        item_id: str,
-        story: Story,
-        version: int,
-        time: float,
-        agencies: tuple[str, ...],
-        shingles: array,
-    ) -> None:
-        self.seq = seq
-        self.item_id = item_id
-        self.story = story
-        self.version = version
-        self.time = time
-        self.agencies = agencies
-        self.shingles = shingles
-
-    def record(self) -> state.EntryRecord:
-        return state.EntryRecord(
-            self.seq,
-            self.item_id,
-            self.story.story_id,
-            self.version,
-            self.time,
-            self.agencies,
-            self.shingles,
-        )
+# One remembered item version. State is built from tuples, strings, numbers and arrays only,
+# which the cyclic garbage collector stops tracking: a window of 100,000 versions then costs
+# no collector time (as objects it made every full collection scan them all).
+Entry = state.EntryRecord
+Versions = tuple[Entry, ...]  # a story's remembered versions, oldest first
 
 
 class Decision(NamedTuple):
@@ -151,7 +125,7 @@ class StoryIndex:
         self.config = config
         self._candidates: CandidateIndex = candidates or AnchorIndex(config)
         self._entries: dict[int, Entry] = {}
-        self._stories: dict[str, Story] = {}
+        self._stories: dict[str, Versions] = {}  # story id -> its versions
         self._expiry: list[tuple[float, int]] = []  # heap of (time, seq): eviction order
         self._window = config.window_hours * 3600.0
         self._watermark = float("-inf")  # latest item time seen: the partition's clock
@@ -169,37 +143,51 @@ class StoryIndex:
         return len(self._stories)
 
     def decide(
-        self, item_id: str, time: float, shingles: Sequence[int], agencies: tuple[str, ...]
+        self,
+        item_id: str,
+        time: float,
+        shingles: Sequence[int],
+        agencies: tuple[str, ...],
+        place: str | None,
     ) -> Decision:
-        """Decide an item (its shingles in text order, non-empty) and remember it when it is
-        new or an update."""
+        """Decide an item (its shingles in text order, non-empty; its dateline place if it
+        has one) and remember it when it is new or an update."""
         self._advance(time)
         query = set(shingles)
-        match = self._best_match(query)
+        match = self._best_match(query, place)
         if match is None:
             story_id = item_id if item_id not in self._stories else f"{item_id}#{self._next_seq}"
-            self._remember(item_id, Story(story_id), 1, time, agencies, shingles)
+            self._remember(item_id, story_id, 1, time, agencies, place, shingles)
             return Decision("new", story_id, 1, None, None)
         entry, similarity = match
-        story = entry.story
-        novel = len(query.difference(*(version.shingles for version in story.entries)))
-        story_agencies = {code for version in story.entries for code in version.agencies}
+        story_id = entry.story_id
+        versions = self._stories[story_id]
+        novel = len(query.difference(*(state.hashes(version.shingles) for version in versions)))
+        story_agencies = {code for version in versions for code in version.agencies}
         status = status_of_match(novel, agencies, story_agencies, self.config)
         if status == "duplicate":
-            return Decision(status, story.story_id, story.latest.version, entry.item_id, similarity)
-        version = story.latest.version + 1
-        self._remember(item_id, story, version, time, agencies, shingles)
-        return Decision(status, story.story_id, version, entry.item_id, similarity)
+            return Decision(status, story_id, versions[-1].version, entry.item_id, similarity)
+        version = versions[-1].version + 1
+        self._remember(item_id, story_id, version, time, agencies, place, shingles)
+        return Decision(status, story_id, version, entry.item_id, similarity)
 
-    def _best_match(self, query: set[int]) -> tuple[Entry, float] | None:
+    def _best_match(self, query: set[int], place: str | None) -> tuple[Entry, float] | None:
+        """The remembered version that best matches: the first candidate (in the candidate
+        index's order) wholly containing or contained in the query, else the most similar."""
         best: tuple[float, int] | None = None
-        for key in self._candidates.candidates(query, self.config.max_candidates):
+        for key in self._candidates.candidates(query, place, self.config.max_candidates):
             entry = self._entries[key]
-            overlap = Overlap(
-                len(query.intersection(entry.shingles)), len(query), len(entry.shingles)
-            )
+            # Items with different dateline places (or one without) are different stories:
+            # the normalizer routes them to different partitions anyway, and this keeps the
+            # decision independent of how many partitions there are.
+            if entry.place != place:
+                continue
+            shingles = state.hashes(entry.shingles)
+            overlap = Overlap(len(query.intersection(shingles)), len(query), len(shingles))
             if same_story(overlap, self.config):
                 score = (round(overlap.similarity, 4), key)
+                if score[0] == 1.0:
+                    return entry, 1.0
                 if best is None or score > best:
                     best = score
         if best is None:
@@ -209,33 +197,42 @@ class StoryIndex:
     def _remember(
         self,
         item_id: str,
-        story: Story,
+        story_id: str,
         version: int,
         time: float,
         agencies: tuple[str, ...],
+        place: str | None,
         shingles: Sequence[int],
     ) -> None:
         if time < self._watermark - self._window:
             self.too_old += 1
             return
         # A story lives as long as its latest version: versions leave the window oldest first.
-        if story.entries:
-            time = max(time, story.latest.time)
-        else:
-            self._stories[story.story_id] = story
-        entry = Entry(self._next_seq, item_id, story, version, time, agencies, array("I", shingles))
+        versions = self._stories.get(story_id)
+        if versions:
+            time = max(time, versions[-1].time)
+        entry = Entry(
+            self._next_seq,
+            item_id,
+            story_id,
+            version,
+            time,
+            agencies,
+            place,
+            state.pack_hashes(shingles),
+        )
         self._next_seq += 1
         self._meta_changed = True
         self._insert(entry)
-        self._changes[state.entry_key(entry.seq)] = state.encode_entry(entry.record())
+        self._changes[state.entry_key(entry.seq)] = state.encode_entry(entry)
         while len(self._entries) > self.config.max_entries:
             self._evict_oldest()
 
     def _insert(self, entry: Entry) -> None:
         self._entries[entry.seq] = entry
-        entry.story.entries.append(entry)
+        self._stories[entry.story_id] = (*self._stories.get(entry.story_id, ()), entry)
         heapq.heappush(self._expiry, (entry.time, entry.seq))
-        self._candidates.add(entry.seq, entry.shingles)
+        self._candidates.add(entry.seq, state.hashes(entry.shingles), entry.place)
 
     def _advance(self, time: float) -> None:
         if time <= self._watermark:
@@ -249,11 +246,12 @@ class StoryIndex:
     def _evict_oldest(self) -> None:
         _, seq = heapq.heappop(self._expiry)
         entry = self._entries.pop(seq)
-        self._candidates.remove(seq, entry.shingles)
-        story = entry.story
-        story.entries.remove(entry)
-        if not story.entries:
-            del self._stories[story.story_id]
+        self._candidates.remove(seq, state.hashes(entry.shingles), entry.place)
+        remaining = tuple(v for v in self._stories[entry.story_id] if v.seq != seq)
+        if remaining:
+            self._stories[entry.story_id] = remaining
+        else:
+            del self._stories[entry.story_id]
         self._changes[state.entry_key(seq)] = None
         self.evictions += 1
 
@@ -274,7 +272,7 @@ class StoryIndex:
             (state.META_KEY, state.encode_meta(self._meta()))
         ]
         for seq, entry in sorted(self._entries.items()):
-            records.append((state.entry_key(seq), state.encode_entry(entry.record())))
+            records.append((state.entry_key(seq), state.encode_entry(entry)))
         return records
 
     def snapshot(self) -> bytes:
@@ -303,20 +301,7 @@ class StoryIndex:
             key=lambda record: record.seq,
         )
         for record in entries:
-            story = index._stories.get(record.story_id)
-            if story is None:
-                story = index._stories[record.story_id] = Story(record.story_id)
-            index._insert(
-                Entry(
-                    record.seq,
-                    record.item_id,
-                    story,
-                    record.version,
-                    record.time,
-                    record.agencies,
-                    record.shingles,
-                )
-            )
+            index._insert(record)
         if meta is not None:
             watermark, next_seq = state.decode_meta(meta)
             index._watermark = watermark

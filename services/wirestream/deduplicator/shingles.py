@@ -29,6 +29,8 @@ _RELATIVE_TIME = re.compile(
     rf"|\b(?:\d+|an?|a few)\s*(?:{_UNITS_EN})\s+ago"
     r"|\b(?:eergisteren|gisteren|zojuist|yesterday|just now)"
 )
+# Every relative time contains one of these; most texts contain none, so the regex is skipped.
+_RELATIVE_TIME_MARKERS = ("geleden", "ago", "gister", "zojuist", "yesterday", "just now")
 # A dateline at the start of a text: upper-case place, optional ", March 9", optional
 # "(ANP/RTR)", then a dash. Checked for upper case separately (regex classes can't).
 _LEAD_DATELINE = re.compile(r"\s*([^\n()]{2,60}?)\s*(\([^()\n]{1,60}\))?\s*[-–—]\s")
@@ -42,6 +44,8 @@ _FIELD_BREAK = "\x00"
 
 def strip_dateline(text: str) -> str:
     """`text` without a leading `PLACE (AGENCIES) - ` dateline, when it has one."""
+    if not text.lstrip()[:2].isupper():  # cheap: almost every body starts in lower case
+        return text
     match = _LEAD_DATELINE.match(text)
     if match is None:
         return text
@@ -57,10 +61,11 @@ def words(text: str) -> list[str]:
     A trailing ellipsis marks a truncated teaser: its last word may be cut, so it is dropped.
     """
     truncated = text.rstrip().endswith(_ELLIPSIS)
-    folded = _AGENCY_LIST.sub(" ", text).lower()
+    folded = (_AGENCY_LIST.sub(" ", text) if "(" in text else text).lower()
     if not folded.isascii():
         folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
-    folded = _RELATIVE_TIME.sub(" ", folded)
+    if any(marker in folded for marker in _RELATIVE_TIME_MARKERS):
+        folded = _RELATIVE_TIME.sub(" ", folded)
     tokens = _WORD.findall(folded)
     if truncated and len(tokens) > 1:
         tokens.pop()

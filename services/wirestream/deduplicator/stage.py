@@ -6,6 +6,7 @@ partition), so the Kafka runtime can restore a partition from its changelog on a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ import orjson
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.deduplicator.config import DedupConfig
 from wirestream.deduplicator.index import CandidateIndex, Decision, StoryIndex
-from wirestream.deduplicator.shingles import item_texts, shingle_hashes
+from wirestream.deduplicator.shingles import item_texts, shingle_hashes, words
 
 STAGE_NAME = "deduplicator"
 
@@ -27,7 +28,7 @@ class InvalidItem(ValueError):
 class DedupInput:
     """What the decision needs from a wire item, checked."""
 
-    __slots__ = ("agencies", "item_id", "shingles", "time")
+    __slots__ = ("agencies", "item_id", "place", "shingles", "time")
 
     def __init__(self, item: Any, shingle_size: int) -> None:
         if not isinstance(item, dict):
@@ -47,6 +48,7 @@ class DedupInput:
         self.item_id = item_id
         self.time = item_time(item.get("published_at"), item.get("fetched_at"))
         self.agencies = agency_codes(item.get("agencies") or [])
+        self.place = dateline_place(item.get("dateline"))
         self.shingles = shingle_hashes(item_texts(body, headline, subheadings), shingle_size)
         if not self.shingles:
             raise InvalidItem("item has no words to compare")
@@ -75,6 +77,20 @@ def _timestamp(field: str, value: Any) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def dateline_place(dateline: Any) -> str | None:
+    """The dateline's place, folded so `GENÈVE` and `GENEVE` agree; None without one."""
+    if dateline is None:
+        return None
+    if not isinstance(dateline, dict):
+        raise InvalidItem("dateline is not an object")
+    place = dateline.get("place")
+    if place is None:
+        return None
+    if not isinstance(place, str):
+        raise InvalidItem("dateline.place is not a string")
+    return sys.intern(" ".join(words(place))) or None
 
 
 def agency_codes(agencies: Any) -> tuple[str, ...]:
@@ -124,7 +140,7 @@ class Deduplicator:
     def _process(self, record: Any, origin: Origin) -> Outcome:
         fields = DedupInput(record, self.config.shingle_size)
         decision = self._partition(origin.partition).decide(
-            fields.item_id, fields.time, fields.shingles, fields.agencies
+            fields.item_id, fields.time, fields.shingles, fields.agencies, fields.place
         )
         self.decisions[decision.status] += 1
         return Emit(

@@ -38,7 +38,8 @@ class EntryRecord(NamedTuple):
     version: int
     time: float
     agencies: tuple[str, ...]
-    shingles: array  # array("I") of 32-bit shingle hashes
+    place: str | None  # the dateline place, folded
+    shingles: bytes  # 32-bit shingle hashes, native byte order, in text order (see `hashes`)
 
 
 class MetaRecord(NamedTuple):
@@ -54,13 +55,16 @@ def entry_key(seq: int) -> bytes:
 
 def encode_entry(record: EntryRecord) -> bytes:
     head = orjson.dumps(
-        [record.item_id, record.story_id, record.version, record.time, list(record.agencies)]
+        [
+            record.item_id,
+            record.story_id,
+            record.version,
+            record.time,
+            list(record.agencies),
+            record.place,
+        ]
     )
-    shingles = record.shingles
-    if not _LITTLE_ENDIAN:
-        shingles = array("I", shingles)
-        shingles.byteswap()
-    return _HEADER.pack(FORMAT_VERSION, len(head)) + head + shingles.tobytes()
+    return _HEADER.pack(FORMAT_VERSION, len(head)) + head + _little_endian(record.shingles)
 
 
 def decode_entry(key: bytes, value: bytes) -> EntryRecord:
@@ -70,16 +74,35 @@ def decode_entry(key: bytes, value: bytes) -> EntryRecord:
         if version != FORMAT_VERSION:
             raise StateError(f"unknown state format {version}")
         start = _HEADER.size
-        item_id, story_id, item_version, time, agencies = orjson.loads(
+        item_id, story_id, item_version, time, agencies, place = orjson.loads(
             value[start : start + head_len]
         )
-        shingles = array("I")
-        shingles.frombytes(value[start + head_len :])
+        shingles = _little_endian(value[start + head_len :])
     except (struct.error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
         raise StateError(f"bad entry record {key!r}: {exc}") from exc
-    if not _LITTLE_ENDIAN:
-        shingles.byteswap()
-    return EntryRecord(seq, item_id, story_id, item_version, time, tuple(agencies), shingles)
+    return EntryRecord(seq, item_id, story_id, item_version, time, tuple(agencies), place, shingles)
+
+
+def pack_hashes(shingles: Iterable[int]) -> bytes:
+    """Shingle hashes as stored: bytes, which (unlike lists or arrays) the garbage collector
+    does not track, so a large window costs no collection time."""
+    return array("I", shingles).tobytes()
+
+
+def hashes(shingles: bytes) -> memoryview:
+    """The stored shingle hashes as a sequence of ints, without copying."""
+    return memoryview(shingles).cast("I")
+
+
+def _little_endian(shingles: bytes) -> bytes:
+    """Native-order hashes to the changelog's little-endian order, and back."""
+    if len(shingles) % 4:
+        raise ValueError("shingle hashes are not a whole number of 32-bit words")
+    if _LITTLE_ENDIAN:
+        return bytes(shingles)
+    swapped = array("I", shingles)
+    swapped.byteswap()
+    return swapped.tobytes()
 
 
 def encode_meta(meta: MetaRecord) -> bytes:
