@@ -118,9 +118,14 @@ async def _produce(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    try:
+        server = await _http_server(args, settings, listen, publisher, metrics)
+    except OSError as error:  # the port is taken, or the host is not ours
+        print(f"wirestream produce: cannot listen: {error}", file=sys.stderr)
+        await producer.stop()
+        return 1
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     progress = asyncio.create_task(report.show_progress(publisher.stats)) if show_progress else None
-    server = await _http_server(args, settings, listen, publisher, metrics)
     try:
         feed = asyncio.create_task(_feed(publisher, args))
         waiting = {feed, asyncio.create_task(stop.wait())}
