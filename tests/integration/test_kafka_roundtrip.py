@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from wirestream.core import local_kafka
 from wirestream.core.local_kafka import LocalKafka, LocalKafkaError, pid_alive
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 
@@ -204,6 +205,19 @@ def test_a_failed_start_cleans_up(monkeypatch):
     (directory,) = made
     assert not directory.exists()
     assert not _brokers_in(directory)
+
+
+def test_a_picked_port_taken_before_the_broker_binds_it_is_replaced(monkeypatch):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        picks = iter([taken])
+        real_free_port = local_kafka.free_port
+        monkeypatch.setattr(local_kafka, "free_port", lambda: next(picks, None) or real_free_port())
+        with LocalKafka(start_timeout=180) as kafka:
+            assert kafka.port != taken
+            assert kafka.broker_version == kafka.version
 
 
 def test_the_watchdog_stops_the_broker_when_its_owner_is_killed(tmp_path):

@@ -50,10 +50,16 @@ ENV_RUN_DIR = "WIRESTREAM_RUN_DIR"
 
 _COMPLETE_MARKER = ".complete"
 _BROKER_VERSION_LINE = re.compile(r"Kafka version: (\S+)")
+_PORT_TAKEN = "Address already in use"
+_START_ATTEMPTS = 3
 
 
 class LocalKafkaError(RuntimeError):
     """The local broker could not be resolved, started or stopped; the message says why."""
+
+
+class PortTaken(LocalKafkaError):
+    """The broker could not bind its listener port."""
 
 
 def cluster_from_env() -> str | None:
@@ -301,14 +307,22 @@ class LocalKafka:
             raise LocalKafkaError(f"already running at {self.bootstrap}")
         java = _require_tool("java", "Java 17+ (apt-get install openjdk-17-jre-headless)")
         libs = resolve_jars(self.version)
-        try:
-            self._launch(java, libs)
-            self._await_ready()
-        except BaseException:
-            # Covers Ctrl-C during start as well as a broker that never came up.
-            self.stop()
-            raise
-        return self
+        attempts_left = 1 if self.requested_port else _START_ATTEMPTS
+        while True:
+            attempts_left -= 1
+            try:
+                self._launch(java, libs)
+                self._await_ready()
+                return self
+            except PortTaken:
+                # A port we picked was taken before the broker bound it: pick others.
+                self.stop()
+                if not attempts_left:
+                    raise
+            except BaseException:
+                # Covers Ctrl-C during start as well as a broker that never came up.
+                self.stop()
+                raise
 
     def _launch(self, java: str, libs: Path) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="wirestream-kafka-"))
@@ -367,9 +381,10 @@ class LocalKafka:
         last_error = "port never accepted a connection"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise LocalKafkaError(
-                    f"the broker exited with code {self.process.returncode} during start:\n"
-                    f"{self.log_tail()}"
+                failure = PortTaken if _PORT_TAKEN in self.log_tail(400) else LocalKafkaError
+                raise failure(
+                    f"the broker exited with code {self.process.returncode} during start: "
+                    f"{self._first_error()}\n{self.log_tail()}"
                 )
             if _port_accepts(self.port or 0):
                 try:
@@ -392,15 +407,23 @@ class LocalKafka:
                 return found.group(1)
         return None
 
-    def log_tail(self, lines: int = 40) -> str:
+    def log_tail(self, lines: int = 20) -> str:
         """The last lines of the broker's logs, for error messages."""
+        return "\n".join(self._log_lines()[-lines:])
+
+    def _first_error(self) -> str:
+        # The first ERROR names the cause; the tail is mostly its stack trace.
+        errors = (line for line in self._log_lines() if " ERROR " in line or "Exception:" in line)
+        return next(errors, "(no error in the log)")
+
+    def _log_lines(self) -> list[str]:
         if self.directory is None:
-            return ""
+            return []
         text = []
         for name in ("stdout.log", "broker.log"):
             with contextlib.suppress(OSError):
                 text.extend((self.directory / name).read_text(errors="replace").splitlines())
-        return "\n".join(text[-lines:])
+        return text
 
     def stop(self) -> None:
         """SIGTERM the broker's process group, SIGKILL it after ``stop_timeout``, clean up."""
