@@ -1,0 +1,227 @@
+"""What the fault tests share: a labelled raw corpus and what a correct pipeline makes of it,
+the three services as `wirestream serve` subprocesses, and the accounting of every raw record
+(its items on the output, or its dead letter) after a fault.
+
+The expectation is computed in-process with the same stages and the same partitioning
+(aiokafka's default partitioner on the routing key), so it is what one uninterrupted
+instance of each service writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from aiokafka import ConsumerRecord
+from aiokafka.partitioner import murmur2
+
+from integration.service_harness import (
+    ServeProcess,
+    TopicReader,
+    caught_up,
+    produce,
+    service_env,
+)
+from wirestream.core.records import DeadLetter, Emit, Origin
+from wirestream.core.topics import PipelineTopics
+from wirestream.deduplicator import Deduplicator
+from wirestream.enricher import Enricher
+from wirestream.generator import generate
+from wirestream.normalizer import Normalizer
+
+SERVICES = ("normalizer", "deduplicator", "enricher")
+# The broker's default record limit: the corpus' deliberately oversize page cannot be written.
+MAX_RAW_BYTES = 900_000
+CATCH_UP_S = 120.0
+
+
+def raw_corpus(seed: int, stories: int) -> list[bytes]:
+    """Generated raw envelopes in arrival order, bad inputs included (not the oversize one,
+    which no producer can write to the topic)."""
+    return [r for r in generate(seed, stories).records() if len(r) <= MAX_RAW_BYTES]
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """Where aiokafka's default partitioner puts a keyed record."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+def decision(item: dict) -> tuple:
+    return item["dedup"]["status"], item["story_id"], item["version"]
+
+
+@dataclass
+class Expectation:
+    """What the services must write for `raw` (one raw partition, in order)."""
+
+    raw: list[bytes]
+    items: list[tuple[int, Emit]] = field(default_factory=list)  # (wire.items partition, item)
+    unique: dict[str, tuple] = field(default_factory=dict)  # published id -> decision
+    letters: Counter[tuple[str, int]] = field(default_factory=Counter)  # (stage, raw offset)
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [emit.item["id"] for _, emit in self.items]
+
+
+def expect(raw: Sequence[bytes], raw_topic: str, partitions: int) -> Expectation:
+    expected = Expectation(list(raw))
+    normalizer, deduplicator, enricher = Normalizer(), Deduplicator(), Enricher()
+    for offset, value in enumerate(raw):
+        for outcome in normalizer.process(value, Origin(raw_topic, 0, offset)):
+            if isinstance(outcome, DeadLetter):
+                expected.letters["normalizer", offset] += 1
+            else:
+                expected.items.append((partition_of(outcome.key, partitions), outcome))
+    for partition, emit in expected.items:
+        (outcome,) = deduplicator.process(emit.item, Origin(partition=partition))
+        raw_offset = emit.item["provenance"]["offset"]
+        if isinstance(outcome, DeadLetter):
+            expected.letters["deduplicator", raw_offset] += 1
+        elif outcome.publish:
+            (enriched,) = enricher.process(outcome.item, Origin(partition=partition))
+            if isinstance(enriched, DeadLetter):
+                expected.letters["enricher", raw_offset] += 1
+            else:
+                expected.unique[outcome.item["id"]] = decision(outcome.item)
+    return expected
+
+
+@dataclass(frozen=True)
+class Account:
+    """Every expected record found once, missing, or found more than once."""
+
+    expected: int
+    written: int
+    lost: int
+    duplicated: int
+    missing: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, expected: Iterable, written: Iterable) -> Account:
+        want, got = Counter(expected), Counter(written)
+        missing = sorted((want - got).elements(), key=str)
+        extra = got - want
+        return cls(
+            sum(want.values()), sum(got.values()), len(missing), sum(extra.values()), missing
+        )
+
+
+def letter_key(record: ConsumerRecord) -> tuple[str, int]:
+    """(stage, raw offset) of a dead letter: the raw record it descends from is traced in
+    its headers."""
+    offset = int(dict(record.headers)["ws-source-offset"])
+    return orjson.loads(record.value)["stage"], offset
+
+
+@dataclass(frozen=True)
+class FaultResult:
+    """One row of the README table."""
+
+    fault: str
+    records_in: int
+    expected_out: int
+    records_out: int
+    lost: int
+    duplicated: int
+    note: str = ""
+
+
+@dataclass
+class Services:
+    """The three services as subprocesses on one topic set."""
+
+    bootstrap: str
+    topics: PipelineTopics
+    guarantee: str = "exactly_once"
+    batch_sizes: dict[str, int] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    running: dict[str, ServeProcess] = field(default_factory=dict)
+    stopped: list[ServeProcess] = field(default_factory=list)
+
+    def group(self, service: str) -> str:
+        return f"{self.topics.raw}.{service}"
+
+    def env(self, service: str) -> dict[str, str]:
+        env = service_env(self.bootstrap, self.topics, service)
+        env["WIRESTREAM_GUARANTEE"] = self.guarantee
+        env["WIRESTREAM_BATCH_SIZE"] = str(self.batch_sizes.get(service, 100))
+        return env | self.extra_env
+
+    async def start(self, service: str) -> ServeProcess:
+        process = ServeProcess([service], self.env(service))
+        await process.start()
+        self.running[service] = process
+        return process
+
+    async def kill(self, service: str) -> None:
+        process = self.running.pop(service)
+        await process.kill()
+        self.stopped.append(process)
+
+    async def stop_all(self) -> None:
+        for service, process in list(self.running.items()):
+            assert process.process is not None
+            if process.process.returncode is None:
+                process.process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await process.wait(timeout=30)
+            if process.process.returncode is None:
+                await process.kill()
+            self.stopped.append(self.running.pop(service))
+
+    def logs(self) -> list[dict]:
+        return [line for p in [*self.stopped, *self.running.values()] for line in p.lines]
+
+    async def finished(self, timeout: float = CATCH_UP_S) -> None:
+        """Every service has committed past everything its upstream committed."""
+        inputs = {
+            "normalizer": self.topics.raw,
+            "deduplicator": self.topics.items,
+            "enricher": self.topics.unique,
+        }
+        for service in SERVICES:
+            await caught_up(self.bootstrap, self.group(service), inputs[service], timeout)
+
+
+@contextlib.asynccontextmanager
+async def services(
+    bootstrap: str, topics: PipelineTopics, **options: object
+) -> AsyncIterator[Services]:
+    running = Services(bootstrap, topics, **options)  # type: ignore[arg-type]
+    try:
+        yield running
+    finally:
+        await running.stop_all()
+
+
+async def paced(bootstrap: str, topic: str, raw: Sequence[bytes], chunks: int, pause: float):
+    """Write `raw` in `chunks` slices with a pause between them, so the stream goes on while
+    a fault is injected."""
+    size = -(-len(raw) // chunks)
+    for start in range(0, len(raw), size):
+        await produce(bootstrap, topic, [(b"wire", value) for value in raw[start : start + size]])
+        await asyncio.sleep(pause)
+
+
+async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Everything committed on `topic` now, as a `read_committed` consumer sees it."""
+    async with TopicReader(bootstrap, topic) as reader:
+        return list(await reader.drain())
+
+
+async def wait_until(count: int, reader: TopicReader, timeout: float = CATCH_UP_S) -> None:
+    deadline = time.monotonic() + timeout
+    while len(reader.records) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{reader.topic}: {len(reader.records)} of {count} records")
+        await reader.poll()
+
+
+def ids(records: Iterable[ConsumerRecord]) -> list[str]:
+    return [orjson.loads(r.value)["id"] for r in records]
