@@ -554,6 +554,7 @@ class StageService:
                 await producer.stop()
             except (TimeoutError, KafkaError, OSError) as exc:
                 self._log.warning("producer_stop_failed", error=repr(exc))
+            _observe_transaction_failure(producer)
 
     async def _suspend(self, owned: OwnedPartition, exc: BaseException) -> None:
         """Roll a partition back to its last commit: drop its producer (an open transaction
@@ -745,6 +746,19 @@ class StageService:
             self.metrics.lag.labels(self._service, tp.topic, str(tp.partition)).set(
                 max(0, highwater - position)
             )
+
+
+def _observe_transaction_failure(producer: AIOKafkaProducer) -> None:
+    """Mark a failed transaction's error as seen. aiokafka parks a fatal error (a fenced
+    producer) in a future that only commit/abort would await, and neither is allowed after a
+    fatal error: unobserved, it is logged with its traceback whenever the garbage collector
+    finds it. (Private attribute: aiokafka has no public way to reach that future.)"""
+    manager = getattr(producer, "_txn_manager", None)
+    if manager is None:
+        return
+    waiter = manager.wait_for_transaction_end()
+    if waiter.done() and not waiter.cancelled():
+        waiter.exception()
 
 
 async def _acknowledged(sends: Sequence[asyncio.Future]) -> None:
