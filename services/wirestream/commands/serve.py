@@ -9,7 +9,8 @@
 Pipeline mode keeps the dedup state per *raw* partition, so likely duplicates only meet when
 they arrive on the same raw partition: use it with a single-partition `wire.raw` (development,
 `make run`) or with raw records keyed so that duplicates share a partition. At scale, run the
-three services, where `wire.items` is keyed by the routing key.
+three services, where `wire.items` is keyed by the routing key. Pipeline and deduplicator
+services must not share a changelog topic (their state is partitioned differently).
 
 Settings come from flags, then `WIRESTREAM_*` / `KAFKA_BOOTSTRAP` (see `wirestream.core.config`),
 then a broker left running by `wirestream kafka start --detach`. `/metrics`, `/healthz` and
