@@ -756,8 +756,8 @@ def _observe_transaction_failure(producer: AIOKafkaProducer) -> None:
     manager = getattr(producer, "_txn_manager", None)
     if manager is None:
         return
-    waiter = manager.wait_for_transaction_end()
-    if waiter.done() and not waiter.cancelled():
+    waiter = manager.wait_for_transaction_end()  # None before the first transaction
+    if waiter is not None and waiter.done() and not waiter.cancelled():
         waiter.exception()
 
 
