@@ -153,19 +153,20 @@ class Services:
         env["WIRESTREAM_BATCH_SIZE"] = str(self.batch_sizes.get(service, 100))
         return env | self.extra_env
 
-    async def start(self, service: str) -> ServeProcess:
+    async def start(self, service: str, instance: str | None = None) -> ServeProcess:
+        """Start `service`, known as `instance` (default: the service's name)."""
         process = ServeProcess([service], self.env(service))
         await process.start()
-        self.running[service] = process
+        self.running[instance or service] = process
         return process
 
-    async def kill(self, service: str) -> None:
-        process = self.running.pop(service)
+    async def kill(self, instance: str) -> None:
+        process = self.running.pop(instance)
         await process.kill()
         self.stopped.append(process)
 
     async def stop_all(self) -> None:
-        for service, process in list(self.running.items()):
+        for instance, process in list(self.running.items()):
             assert process.process is not None
             if process.process.returncode is None:
                 process.process.terminate()
@@ -173,7 +174,7 @@ class Services:
                 await process.wait(timeout=30)
             if process.process.returncode is None:
                 await process.kill()
-            self.stopped.append(self.running.pop(service))
+            self.stopped.append(self.running.pop(instance))
 
     def logs(self) -> list[dict]:
         return [line for p in [*self.stopped, *self.running.values()] for line in p.lines]
