@@ -201,6 +201,7 @@ def memory_per_item(items: list[dict[str, Any]], config: DedupConfig | None = No
     before = tracemalloc.get_traced_memory()[0]
     for item in items:
         dedup.process(item, ORIGIN)
+        dedup.drain_changes(ORIGIN.partition)  # as the runtime does after every batch
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     entries = dedup.entries()

@@ -190,3 +190,19 @@ def test_snapshot_blob_round_trip_and_corruption():
         Deduplicator().assign(0, [(entry_key(0), b"not an entry")])
     with pytest.raises(StateError):
         Deduplicator().assign(0, [(META_KEY, b"{}")])
+
+
+def test_verbatim_repeat_of_an_evicted_version_is_matched_by_its_shingles():
+    dedup = Deduplicator(DedupConfig(max_entries=2))
+    teaser = wire_item(BUS, kind="teaser", fetched_at=FETCHED)
+    [first] = dedup.process(teaser, ORIGIN)
+    [article] = dedup.process(wire_item(BUS, fetched_at=FETCHED + hours(1)), ORIGIN)
+    dedup.process(wire_item(TALKS, fetched_at=FETCHED + hours(2)), ORIGIN)  # evicts the teaser
+    [again] = dedup.process(teaser, ORIGIN)
+    assert isinstance(first, Emit) and isinstance(article, Emit) and isinstance(again, Emit)
+    assert again.item["dedup"] == {
+        "status": "duplicate",
+        "matched_id": article.item["id"],  # found inside the article, not as the old teaser
+        "similarity": 1.0,
+    }
+    assert (again.item["story_id"], again.item["version"]) == (first.item["story_id"], 2)

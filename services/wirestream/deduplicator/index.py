@@ -110,6 +110,20 @@ Entry = state.EntryRecord
 Versions = tuple[Entry, ...]  # a story's remembered versions, oldest first
 
 
+class Sighting(Protocol):
+    """An item as the decision sees it."""
+
+    item_id: str
+    time: float  # seconds since the epoch: published, else fetched
+    agencies: tuple[str, ...]  # upper-case codes, sorted
+    place: str | None  # folded dateline place
+    text_key: int  # stable hash of the exact text and place: a verbatim repeat has the same
+
+    def shingles(self) -> list[int]:
+        """Shingle hashes in text order; raises `ValueError` when there are none."""
+        ...
+
+
 class Decision(NamedTuple):
     status: DedupStatus
     story_id: str
@@ -126,6 +140,7 @@ class StoryIndex:
         self._candidates: CandidateIndex = candidates or AnchorIndex(config)
         self._entries: dict[int, Entry] = {}
         self._stories: dict[str, Versions] = {}  # story id -> its versions
+        self._by_text: dict[int, int] = {}  # text key -> newest version with that text
         self._expiry: list[tuple[float, int]] = []  # heap of (time, seq): eviction order
         self._window = config.window_hours * 3600.0
         self._watermark = float("-inf")  # latest item time seen: the partition's clock
@@ -142,33 +157,41 @@ class StoryIndex:
     def stories(self) -> int:
         return len(self._stories)
 
-    def decide(
-        self,
-        item_id: str,
-        time: float,
-        shingles: Sequence[int],
-        agencies: tuple[str, ...],
-        place: str | None,
-    ) -> Decision:
-        """Decide an item (its shingles in text order, non-empty; its dateline place if it
-        has one) and remember it when it is new or an update."""
-        self._advance(time)
-        query = set(shingles)
-        match = self._best_match(query, place)
+    def decide(self, item: Sighting) -> Decision:
+        """Decide an item and remember it when it is new or an update.
+
+        A verbatim repeat of a remembered version (most of a wire: the same teaser list on
+        every page) is found by its text key without shingling or candidate search.
+        """
+        repeat_of = self._by_text.get(item.text_key)
+        # Shingle before touching state, so an item without words changes nothing.
+        shingles = item.shingles() if repeat_of is None else None
+        self._advance(item.time)
+        repeated = self._entries.get(repeat_of) if repeat_of is not None else None
+        if repeated is not None:
+            match: tuple[Entry, float] | None = (repeated, 1.0)
+            novel = 0
+        else:
+            shingles = shingles or item.shingles()
+            query = set(shingles)
+            match = self._best_match(query, item.place)
         if match is None:
-            story_id = item_id if item_id not in self._stories else f"{item_id}#{self._next_seq}"
-            self._remember(item_id, story_id, 1, time, agencies, place, shingles)
+            story_id = item.item_id
+            if story_id in self._stories:
+                story_id = f"{story_id}#{self._next_seq}"
+            self._remember(item, story_id, 1, shingles or item.shingles())
             return Decision("new", story_id, 1, None, None)
         entry, similarity = match
         story_id = entry.story_id
         versions = self._stories[story_id]
-        novel = len(query.difference(*(state.hashes(version.shingles) for version in versions)))
+        if repeated is None:
+            novel = len(query.difference(*(state.hashes(v.shingles) for v in versions)))
         story_agencies = {code for version in versions for code in version.agencies}
-        status = status_of_match(novel, agencies, story_agencies, self.config)
+        status = status_of_match(novel, item.agencies, story_agencies, self.config)
         if status == "duplicate":
             return Decision(status, story_id, versions[-1].version, entry.item_id, similarity)
         version = versions[-1].version + 1
-        self._remember(item_id, story_id, version, time, agencies, place, shingles)
+        self._remember(item, story_id, version, shingles or item.shingles())
         return Decision(status, story_id, version, entry.item_id, similarity)
 
     def _best_match(self, query: set[int], place: str | None) -> tuple[Entry, float] | None:
@@ -195,15 +218,9 @@ class StoryIndex:
         return self._entries[best[1]], best[0]
 
     def _remember(
-        self,
-        item_id: str,
-        story_id: str,
-        version: int,
-        time: float,
-        agencies: tuple[str, ...],
-        place: str | None,
-        shingles: Sequence[int],
+        self, item: Sighting, story_id: str, version: int, shingles: Sequence[int]
     ) -> None:
+        time = item.time
         if time < self._watermark - self._window:
             self.too_old += 1
             return
@@ -213,12 +230,13 @@ class StoryIndex:
             time = max(time, versions[-1].time)
         entry = Entry(
             self._next_seq,
-            item_id,
+            item.item_id,
             story_id,
             version,
             time,
-            agencies,
-            place,
+            item.agencies,
+            item.place,
+            item.text_key,
             state.pack_hashes(shingles),
         )
         self._next_seq += 1
@@ -230,6 +248,7 @@ class StoryIndex:
 
     def _insert(self, entry: Entry) -> None:
         self._entries[entry.seq] = entry
+        self._by_text[entry.text_key] = entry.seq
         self._stories[entry.story_id] = (*self._stories.get(entry.story_id, ()), entry)
         heapq.heappush(self._expiry, (entry.time, entry.seq))
         self._candidates.add(entry.seq, state.hashes(entry.shingles), entry.place)
@@ -246,6 +265,8 @@ class StoryIndex:
     def _evict_oldest(self) -> None:
         _, seq = heapq.heappop(self._expiry)
         entry = self._entries.pop(seq)
+        if self._by_text.get(entry.text_key) == seq:
+            del self._by_text[entry.text_key]
         self._candidates.remove(seq, state.hashes(entry.shingles), entry.place)
         remaining = tuple(v for v in self._stories[entry.story_id] if v.seq != seq)
         if remaining:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from xxhash import xxh3_64_intdigest
 
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.deduplicator.config import DedupConfig
@@ -26,9 +27,18 @@ class InvalidItem(ValueError):
 
 
 class DedupInput:
-    """What the decision needs from a wire item, checked."""
+    """What the decision needs from a wire item, checked (a `Sighting`)."""
 
-    __slots__ = ("agencies", "item_id", "place", "shingles", "time")
+    __slots__ = (
+        "_shingles",
+        "_texts",
+        "agencies",
+        "item_id",
+        "place",
+        "shingle_size",
+        "text_key",
+        "time",
+    )
 
     def __init__(self, item: Any, shingle_size: int) -> None:
         if not isinstance(item, dict):
@@ -49,9 +59,20 @@ class DedupInput:
         self.time = item_time(item.get("published_at"), item.get("fetched_at"))
         self.agencies = agency_codes(item.get("agencies") or [])
         self.place = dateline_place(item.get("dateline"))
-        self.shingles = shingle_hashes(item_texts(body, headline, subheadings), shingle_size)
-        if not self.shingles:
-            raise InvalidItem("item has no words to compare")
+        self._texts = item_texts(body, headline, subheadings)
+        self.text_key = xxh3_64_intdigest(
+            "\x1f".join((self.place or "", *self._texts)).encode("utf-8", "surrogatepass")
+        )
+        self.shingle_size = shingle_size
+        self._shingles: list[int] | None = None
+
+    def shingles(self) -> list[int]:
+        """Computed on first use: a verbatim repeat never needs them."""
+        if self._shingles is None:
+            self._shingles = shingle_hashes(self._texts, self.shingle_size)
+            if not self._shingles:
+                raise InvalidItem("item has no words to compare")
+        return self._shingles
 
 
 def item_time(published_at: Any, fetched_at: Any) -> float:
@@ -138,9 +159,8 @@ class Deduplicator:
             return [self._dead_letter(Reason.STAGE_ERROR, message, record, origin)]
 
     def _process(self, record: Any, origin: Origin) -> Outcome:
-        fields = DedupInput(record, self.config.shingle_size)
         decision = self._partition(origin.partition).decide(
-            fields.item_id, fields.time, fields.shingles, fields.agencies, fields.place
+            DedupInput(record, self.config.shingle_size)
         )
         self.decisions[decision.status] += 1
         return Emit(

@@ -39,6 +39,7 @@ class EntryRecord(NamedTuple):
     time: float
     agencies: tuple[str, ...]
     place: str | None  # the dateline place, folded
+    text_key: int  # stable hash of its exact text and place (finds verbatim repeats)
     shingles: bytes  # 32-bit shingle hashes, native byte order, in text order (see `hashes`)
 
 
@@ -62,6 +63,7 @@ def encode_entry(record: EntryRecord) -> bytes:
             record.time,
             list(record.agencies),
             record.place,
+            record.text_key,
         ]
     )
     return _HEADER.pack(FORMAT_VERSION, len(head)) + head + _little_endian(record.shingles)
@@ -74,13 +76,15 @@ def decode_entry(key: bytes, value: bytes) -> EntryRecord:
         if version != FORMAT_VERSION:
             raise StateError(f"unknown state format {version}")
         start = _HEADER.size
-        item_id, story_id, item_version, time, agencies, place = orjson.loads(
+        item_id, story_id, item_version, time, agencies, place, text_key = orjson.loads(
             value[start : start + head_len]
         )
         shingles = _little_endian(value[start + head_len :])
     except (struct.error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
         raise StateError(f"bad entry record {key!r}: {exc}") from exc
-    return EntryRecord(seq, item_id, story_id, item_version, time, tuple(agencies), place, shingles)
+    return EntryRecord(
+        seq, item_id, story_id, item_version, time, tuple(agencies), place, text_key, shingles
+    )
 
 
 def pack_hashes(shingles: Iterable[int]) -> bytes:
