@@ -25,10 +25,12 @@ next fetch waits until it is committed. aiokafka prefetches at most one fetch re
 partition meanwhile (`max_partition_fetch_bytes`), and sends wait for acknowledgements every
 `max_in_flight` records, so memory stays bounded however far behind the service is.
 
-A failed batch is rolled back as a whole: the transaction is aborted, the partition's stage
-state is restored from its changelog, the consumer seeks back to the batch's first offset and
-the partition is paused for an exponential backoff. Rebalances wait for the batch in flight
-(one lock), so a partition is never handed over halfway through a transaction.
+A failed batch suspends its partition: the partition is paused, its producer dropped and its
+state forgotten; after an exponential backoff (0.2 s doubling to 10 s; two session timeouts
+when the producer was fenced, i.e. another instance owns the partition) it is activated as on
+assignment: a new producer (whose initialization aborts the open transaction), the state
+restored from the changelog, the position set to the committed offset. Rebalances wait for
+the batch in flight (one lock), so a partition is never handed over mid-transaction.
 """
 
 from __future__ import annotations
