@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
@@ -59,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import endtoend
 
         results["kafka"] = endtoend.run(records, quick=args.quick, rate=args.rate)
+    dump = ROOT / ".bench" / "results.json"
+    dump.parent.mkdir(exist_ok=True)
+    dump.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2, default=str))
     text = report.render(results)
     print(text)
     if not args.no_write:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,6 @@ from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic
 
 PARTITIONS = 2  # one per core of the reference machine
 MAX_RECORD = 900_000  # larger records never reach Kafka (broker and producer limits)
-WARM_UP = b'{"bench": "warm-up"}'  # an invalid envelope: dead-lettered by the normalizer
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".bench"
 
@@ -44,10 +45,11 @@ class Expected:
 
     records: list[bytes]
     keys: list[bytes]
-    published: int
+    published: int  # by `serve pipeline`
     dead_letters: int
     items_per_record: float
     chain: str  # the stages `serve pipeline` chains
+    published_by_services: int  # by the normalizer → deduplicator → enricher services
 
 
 @dataclass(slots=True)
@@ -61,6 +63,15 @@ class Service:
     def read_peak(self) -> float | None:
         self.peak_rss_mib = peak_rss_mib(self.process.pid) or self.peak_rss_mib
         return self.peak_rss_mib
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far (0 once it is gone)."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, timeout: float = 30.0) -> None:
         self.read_peak()
@@ -94,22 +105,43 @@ class Collected:
 
 
 def expected_outputs(records: list[bytes]) -> Expected:
+    from bench.inprocess import pipeline_stages
     from wirestream.core.chain import Chain
-    from wirestream.core.records import DeadLetter, Emit, Origin
     from wirestream.pipeline import build_stages
 
     sendable = [r for r in records if len(r) <= MAX_RECORD]
-    chain = Chain(build_stages())  # exactly what `wirestream serve pipeline` runs
+    pipeline = Chain(build_stages())  # exactly what `wirestream serve pipeline` runs
+    published, dead, items = _outcomes(pipeline, sendable)
+    by_services, _, _ = _outcomes(Chain(pipeline_stages()), sendable)
+    keys = [_key(r) for r in sendable]
+    per_record = items / max(1, len(sendable))
+    return Expected(sendable, keys, published, dead, per_record, pipeline.name, by_services)
+
+
+def _outcomes(chain: Any, records: list[bytes]) -> tuple[int, int, int]:
+    """Published items, dead letters and all items of a chain over the records."""
+    from wirestream.core.records import DeadLetter, Emit, Origin
+
     published = dead = items = 0
-    for record in sendable:
+    for record in records:
         for outcome in chain.process(record, Origin()):
             if isinstance(outcome, DeadLetter):
                 dead += 1
             elif isinstance(outcome, Emit):
                 items += 1
                 published += outcome.publish
-    keys = [_key(r) for r in sendable]
-    return Expected(sendable, keys, published, dead, items / max(1, len(sendable)), chain.name)
+    return published, dead, items
+
+
+@functools.cache
+def warm_up_record() -> bytes:
+    """A one-item page of a story outside the corpus, days older: it goes through every
+    stage (loading the gazetteer, joining groups) without touching the corpus's decisions."""
+    from wirestream.generator import GeneratorConfig, generate
+
+    base = GeneratorConfig().base_time - timedelta(days=5)
+    corpus = generate(1_000_003, 1, base_time=base, bad_rate=0, teaser_only_rate=0)
+    return corpus.records()[0]
 
 
 def _key(record: bytes) -> bytes:
@@ -146,40 +178,34 @@ async def _all(
             f"{what}, single local broker, {PARTITIONS} partitions per topic; "
             f"`serve pipeline` chains {expected.chain}; "
             f"{len(expected.records):,} raw records ({expected.items_per_record:.1f} items each), "
-            f"{expected.published:,} published items expected, {expected.dead_letters} dead "
-            f"letters. Throughput counts from the first record sent to the last record out."
+            f"{expected.published:,} published items expected from `serve pipeline` and "
+            f"{expected.published_by_services:,} from the three services, "
+            f"{expected.dead_letters} dead letters. Each run warms its services up with one "
+            f"page, then counts from the first corpus record sent to the last record out."
         ),
         "notes": [],
     }
     memory: list[dict[str, Any]] = []
     throughput = []
-    progress("end to end: passthrough ...")
-    base = await _throughput(bootstrap, "passthrough", expected, memory)
-    throughput.append(base)
-    for guarantee in ("exactly_once", "at_least_once"):
-        progress(f"end to end: serve pipeline, {guarantee} ...")
-        row = await _throughput(bootstrap, guarantee, expected, memory)
-        row["ratio"] = (
-            round(row["records_per_s"] / base["records_per_s"], 3)
-            if row.get("records_per_s") and base.get("records_per_s")
-            else None
-        )
-        throughput.append(row)
+    for mode in THROUGHPUT_RUNS:
+        progress(f"end to end: {THROUGHPUT_RUNS[mode]} ...")
+        throughput.append(await _throughput(bootstrap, mode, expected, memory))
+    base = throughput[0].get("records_per_s")
+    for row in throughput[1:]:
+        rate_of = row.get("records_per_s")
+        row["ratio"] = round(rate_of / base, 3) if rate_of and base else None
     out["throughput"] = throughput
 
     progress(f"end to end: latency at {rate} items/s ...")
     seconds = 8.0 if quick else 30.0
     out["latency"] = await _latency(bootstrap, expected, rate, seconds, memory)
 
-    progress("end to end: the three services, each in its own process ...")
-    out["services"] = await _three_services(bootstrap, expected, memory)
     if broker:
         memory.append({"service": "Kafka broker (JVM)", "peak_rss_mib": peak_rss_mib(broker)})
     out["memory"] = memory
-    skipped = len(expected.records)
     out["notes"].append(
-        f"Records over {MAX_RECORD:,} bytes (oversize inputs) are not sent: Kafka's default "
-        f"message limit refuses them before any service sees them; {skipped:,} were sent."
+        f"Records over {MAX_RECORD:,} bytes (the oversize inputs) are not sent: Kafka's "
+        f"default message size limit refuses them before any service could see them."
     )
     return out
 
@@ -293,16 +319,15 @@ async def _collect(
     return collected
 
 
-async def _warm_up(bootstrap: str, raw: str, watch: list[str]) -> None:
-    """One record through the running service; returns once it has come out."""
+async def _warm_up(bootstrap: str, raw: str, output: str) -> None:
+    """One page through the running service(s); returns once its item has come out."""
     producer = _producer(bootstrap)
     await producer.start()
     try:
-        for partition in range(PARTITIONS):
-            await producer.send_and_wait(raw, WARM_UP, key=b"warm-up", partition=partition)
+        await producer.send_and_wait(raw, warm_up_record(), key=b"warm-up")
     finally:
         await producer.stop()
-    await _collect(bootstrap, watch, lambda c: sum(c.values()) >= PARTITIONS, idle=60)
+    await _collect(bootstrap, [output], lambda c: c[output] >= 1, idle=90)
 
 
 async def _send_all(bootstrap: str, raw: str, expected: Expected) -> float:
@@ -321,49 +346,71 @@ async def _send_all(bootstrap: str, raw: str, expected: Expected) -> float:
     return first
 
 
+THROUGHPUT_RUNS = {
+    "passthrough": "plain aiokafka passthrough (at-least-once)",
+    "exactly_once": "exactly-once, `serve pipeline` (one process)",
+    "at_least_once": "at-least-once, `serve pipeline` (one process)",
+    "services": "exactly-once, three services (normalizer, deduplicator, enricher)",
+}
+
+
+def _start(mode: str, bootstrap: str, topics: PipelineTopics) -> list[Service]:
+    if mode == "passthrough":
+        return [_passthrough(bootstrap, topics.raw, topics.normalized)]
+    if mode == "services":
+        return [
+            _serve(name, bootstrap, topics, "exactly_once", "own process")
+            for name in ("normalizer", "deduplicator", "enricher")
+        ]
+    return [_serve("pipeline", bootstrap, topics, mode, mode)]
+
+
 async def _throughput(
     bootstrap: str, mode: str, expected: Expected, memory: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    """The corpus through warmed-up service(s): raw records/s from first send to last output."""
     topics = _topics(mode.replace("_", ""))
-    if mode == "passthrough":
-        await _create(bootstrap, topics)
-        service = _passthrough(bootstrap, topics.raw, topics.normalized)
-        watch = [topics.normalized]
-        want = {topics.normalized: len(expected.records) + PARTITIONS}
-        name = "plain aiokafka passthrough (at-least-once)"
-    else:
-        await _create(bootstrap, topics)
-        service = _serve("pipeline", bootstrap, topics, mode, mode)
-        watch = [topics.normalized, topics.dlq]
-        want = {
-            topics.normalized: expected.published,
-            topics.dlq: expected.dead_letters + PARTITIONS,
-        }
-        name = f"{mode.replace('_', '-')} (wirestream serve pipeline)"
-    with _running(service):
-        await _warm_up(bootstrap, topics.raw, watch)
-        warm = {t: n for t, n in want.items()}
+    await _create(bootstrap, topics)
+    outputs = {
+        "passthrough": len(expected.records),
+        "services": expected.published_by_services,
+    }.get(mode, expected.published)
+    want = {topics.normalized: outputs + 1}  # + the warm-up page's one item
+    if mode != "passthrough":
+        want[topics.dlq] = expected.dead_letters
+    services = _start(mode, bootstrap, topics)
+    with _running(*services):
+        await _warm_up(bootstrap, topics.raw, topics.normalized)
+        cpu = -sum(service.cpu_seconds() for service in services)
         collector = asyncio.create_task(
-            _collect(bootstrap, watch, lambda c: all(c[t] >= n for t, n in warm.items()))
+            _collect(bootstrap, list(want), lambda c: all(c[t] >= n for t, n in want.items()))
         )
         first_send = await _send_all(bootstrap, topics.raw, expected)
         collected = await collector
-        service.read_peak()
-    memory.append({"service": service.name, "peak_rss_mib": service.peak_rss_mib})
-    out_count = collected.counts[watch[0]] - (PARTITIONS if mode == "passthrough" else 0)
+        cpu += sum(service.cpu_seconds() for service in services)
+        for service in services:
+            service.read_peak()
+    for service in services:
+        memory.append({"service": service.name, "peak_rss_mib": service.peak_rss_mib})
     seconds = (collected.last_ms or 0) / 1000 - first_send if collected.last_ms else None
     complete = all(collected.counts[t] >= n for t, n in want.items())
+    name = THROUGHPUT_RUNS[mode]
     row: dict[str, Any] = {
-        "name": name if complete else f"{name} — INCOMPLETE {collected.counts} of {want}",
+        "name": name if complete else f"{name}: INCOMPLETE, {collected.counts} of {want}",
         "records": len(expected.records),
-        "outputs": out_count,
+        "outputs": collected.counts[topics.normalized] - 1,
         "seconds": round(seconds, 2) if seconds else None,
     }
+    items = len(expected.records) * expected.items_per_record
     if seconds and seconds > 0:
         row["records_per_s"] = round(len(expected.records) / seconds)
         if mode != "passthrough":
-            items = len(expected.records) * expected.items_per_record
             row["items_per_s"] = round(items / seconds)
+    if cpu > 0:
+        row["service_cpu_s"] = round(cpu, 2)
+        row["records_per_cpu_s"] = round(len(expected.records) / cpu)
+        if mode != "passthrough":
+            row["items_per_cpu_s"] = round(items / cpu)
     return row
 
 
@@ -375,10 +422,13 @@ async def _latency(
     per_record = max(1.0, expected.items_per_record)
     records_per_s = rate / per_record
     count = min(len(expected.records), max(1, int(records_per_s * seconds)))
+    shares: dict[str, float | None] = {}
     ours, elapsed = await _timed_offer(
-        bootstrap, "exactly_once", expected, count, records_per_s, memory
+        bootstrap, "exactly_once", expected, count, records_per_s, memory, shares
     )
-    base, _ = await _timed_offer(bootstrap, "passthrough", expected, count, records_per_s, memory)
+    base, _ = await _timed_offer(
+        bootstrap, "passthrough", expected, count, records_per_s, memory, shares
+    )
     stats, baseline = _percentiles(ours), _percentiles(base)
     return {
         "name": "exactly-once pipeline vs passthrough",
@@ -391,6 +441,8 @@ async def _latency(
         "max_ms": stats["max"],
         "baseline_p50_ms": baseline["p50"],
         "baseline_p99_ms": baseline["p99"],
+        "service_cpu_share": shares.get("exactly_once"),
+        "baseline_cpu_share": shares.get("passthrough"),
     }
 
 
@@ -401,6 +453,7 @@ async def _timed_offer(
     count: int,
     records_per_s: float,
     memory: list[dict[str, Any]],
+    shares: dict[str, float | None],
 ) -> tuple[list[float], float]:
     """Milliseconds from each raw record's send to each of its output records, and how long
     the offering took."""
@@ -424,14 +477,17 @@ async def _timed_offer(
             latencies.append((now - sent[raw_id]) * 1000)
 
     with _running(service):
-        await _warm_up(bootstrap, topics.raw, [topics.normalized, topics.dlq])
+        await _warm_up(bootstrap, topics.raw, topics.normalized)
         collector = asyncio.create_task(
             _collect(bootstrap, [topics.normalized], lambda c: False, idle=5.0, on_record=on_record)
         )
+        cpu = -service.cpu_seconds()
         started = await _offer(bootstrap, topics.raw, expected, count, records_per_s, sent)
         elapsed = time.time() - started
         await collector
+        cpu += service.cpu_seconds()
         service.read_peak()
+    shares[mode] = round(cpu / elapsed, 3) if elapsed > 0 else None
     memory.append({"service": f"{service.name}, latency run", "peak_rss_mib": service.peak_rss_mib})
     return latencies, elapsed
 
@@ -473,40 +529,3 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
     return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1], 1)}
-
-
-async def _three_services(
-    bootstrap: str, expected: Expected, memory: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """normalizer, deduplicator and enricher as three processes, exactly-once, over the
-    corpus: the output count and each one's peak memory."""
-    topics = _topics("services")
-    await _create(bootstrap, topics)
-    services = [
-        _serve(name, bootstrap, topics, "exactly_once", "own process")
-        for name in ("normalizer", "deduplicator", "enricher")
-    ]
-    with _running(*services):
-        collector = asyncio.create_task(
-            _collect(
-                bootstrap,
-                [topics.normalized, topics.dlq],
-                lambda c: (
-                    c[topics.normalized] >= expected.published
-                    and c[topics.dlq] >= expected.dead_letters
-                ),
-            )
-        )
-        first_send = await _send_all(bootstrap, topics.raw, expected)
-        collected = await collector
-        for service in services:
-            service.read_peak()
-    for service in services:
-        memory.append({"service": service.name, "peak_rss_mib": service.peak_rss_mib})
-    seconds = (collected.last_ms or 0) / 1000 - first_send if collected.last_ms else None
-    return {
-        "outputs": collected.counts[topics.normalized],
-        "dead_letters": collected.counts[topics.dlq],
-        "expected": expected.published,
-        "seconds_including_startup": round(seconds, 2) if seconds else None,
-    }

@@ -197,6 +197,9 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
             ("records_per_s", "raw records/s"),
             ("items_per_s", "items/s"),
             ("ratio", "ratio to passthrough"),
+            ("service_cpu_s", "service CPU s"),
+            ("records_per_cpu_s", "raw records/CPU-s"),
+            ("items_per_cpu_s", "items/CPU-s"),
         ],
     )
     lines.append("")
@@ -217,13 +220,15 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
             [
                 ("name", "run"),
                 ("offered_items_per_s", "offered items/s"),
-                ("achieved_items_per_s", "achieved items/s"),
+                ("achieved_items_per_s", "sent items/s"),
                 ("outputs", "records out"),
                 ("p50_ms", "p50 ms"),
                 ("p99_ms", "p99 ms"),
                 ("max_ms", "max ms"),
                 ("baseline_p50_ms", "passthrough p50 ms"),
                 ("baseline_p99_ms", "passthrough p99 ms"),
+                ("service_cpu_share", "service CPU share"),
+                ("baseline_cpu_share", "passthrough CPU share"),
             ],
         )
         lines.append("")
@@ -237,9 +242,7 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
     memory = kafka.get("memory")
     if memory:
         lines += ["### 5. Peak memory of each service (VmHWM from /proc)", ""]
-        lines += _table(
-            memory, [("service", "service"), ("peak_rss_mib", "peak RSS MiB"), ("note", "note")]
-        )
+        lines += _table(memory, [("service", "service"), ("peak_rss_mib", "peak RSS MiB")])
         lines.append("")
     for note in kafka.get("notes", []):
         lines.append(f"- {note}")
