@@ -198,6 +198,18 @@ async def committed_total(bootstrap: str, group: str) -> int:
         await admin.close()
 
 
+async def group_members(bootstrap: str, group: str) -> int:
+    """How many members the consumer group has right now."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        (described,) = response.to_object()["groups"]
+        return len(described["members"])
+    finally:
+        await admin.close()
+
+
 @dataclass
 class ServeProcess:
     """`wirestream serve <service>` as a child process, its JSON log lines collected."""

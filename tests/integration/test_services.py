@@ -18,6 +18,7 @@ from service_harness import (
     caught_up,
     committed_total,
     fresh_topics,
+    group_members,
     produce,
     running,
     service_env,
@@ -245,6 +246,7 @@ async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_boot
                 exposition = await response.text()
         successor.process.send_signal(signal.SIGTERM)
         assert await successor.wait() == 0  # graceful: batch finished, group left
+        assert await group_members(kafka_bootstrap, group) == 0  # left, not timed out
         assert successor.logged("service_stopped")
         assert sum(line["changelog_records"] for line in successor.logged("state_restored")) > 0
         await out.drain()
