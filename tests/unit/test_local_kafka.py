@@ -105,3 +105,11 @@ def test_detached_state_round_trips_and_a_dead_pid_is_not_alive(monkeypatch, tmp
     assert impostor.stop() is False
     DetachedBroker.forget()
     assert DetachedBroker.load() is None
+
+
+def test_cluster_ids_are_22_url_safe_characters_never_led_by_a_dash():
+    # The first draw encodes to "-----..." and must be redrawn.
+    draws = iter([b"\xfb\xef\xbe" * 5 + b"\xfb", bytes(range(16))])
+    cluster_id = local_kafka.new_cluster_id(lambda n: next(draws))
+    assert cluster_id == "AAECAwQFBgcICQoLDA0ODw"
+    assert len(cluster_id) == 22 and not cluster_id.startswith("-")

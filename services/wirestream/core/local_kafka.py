@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -154,6 +154,15 @@ def _require_tool(name: str, what: str) -> str:
     if path is None:
         raise LocalKafkaError(f"`{name}` not found on PATH: the local broker needs {what}")
     return path
+
+
+def new_cluster_id(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+    """16 random bytes, URL-safe base64 without padding, as Kafka's own ``Uuid`` makes them:
+    never starting with "-", which the storage tool would read as an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(random_bytes(16)).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def free_port() -> int:
@@ -337,7 +346,7 @@ class LocalKafka:
         log4j = self.directory / "log4j2.properties"
         log4j.write_text(_log4j2_properties(self.log_file))
         classpath = f"{libs}/*"
-        self.cluster_id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+        self.cluster_id = new_cluster_id()
         jvm = [java, f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
         # -g ignores an already formatted directory, so a retried start does not fail on it.
         storage_args = ["-t", self.cluster_id, "-c", str(properties), "-g"]
