@@ -18,8 +18,11 @@ class DedupConfig:
     max_postings: int = 16  # an anchor shared by more items: only the newest count
     # Exact check: same story when resemblance (Jaccard) or, for items of at least
     # `min_contained` shingles, containment of the smaller in the larger reaches its threshold.
-    resemblance: float = 0.5
-    containment: float = 0.8
+    # Measured on a generated corpus (seed 11, 2,000 stories, 25,014 items): 0.5/0.8 merged
+    # template look-alikes (pairwise precision 0.9988), 0.6/0.9 halves that (0.9996) at
+    # the same recall (0.99998); lower thresholds cost precision, never bought recall.
+    resemblance: float = 0.6
+    containment: float = 0.9
     min_contained: int = 10
     # Update rather than duplicate: at least this many shingles the story has not had yet.
     min_novel: int = 1
