@@ -157,9 +157,9 @@ def test_grafana_provisioning_matches_the_dashboard_and_the_compose_mounts():
 
 
 def readme_table(heading: str) -> list[list[str]]:
-    """The rows of the first table under `## heading` in ops/README.md, cells unquoted."""
-    text = (OPS / "README.md").read_text(encoding="utf-8")
-    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    """The rows of the first table under `### heading` in the README, cells unquoted."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"\n### {heading}\n", 1)[1].split("\n#", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("|")][2:]
     return [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
 
