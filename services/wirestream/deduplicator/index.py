@@ -77,7 +77,8 @@ class AnchorIndex:
             if posting == key:
                 del postings[anchor]
             elif type(posting) is tuple:
-                remaining = tuple(k for k in posting if k != key)
+                at = posting.index(key)  # near the front: the oldest leave first
+                remaining = posting[:at] + posting[at + 1 :]
                 postings[anchor] = remaining[0] if len(remaining) == 1 else remaining
         if not postings:
             del self._places[place]

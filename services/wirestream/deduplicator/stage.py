@@ -123,7 +123,12 @@ def agency_codes(agencies: Any) -> tuple[str, ...]:
         if not isinstance(code, str):
             raise InvalidItem("an agency has no code")
         codes.append(code.upper())
-    return tuple(sorted(set(codes)))
+    key = tuple(sorted(set(codes)))
+    # A wire has few agency lists; every remembered version shares one tuple per list.
+    return _AGENCY_LISTS.setdefault(key, tuple(map(sys.intern, key)))
+
+
+_AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 class Deduplicator:
