@@ -175,7 +175,10 @@ def run(
     window = window or []
     # A full window in steady state: the cap is the window's size and nothing expires by
     # time, so every new version evicts the oldest one, as a busy partition does.
-    config = config or DedupConfig(window_hours=24 * 365, max_entries=max(len(window), 1))
+    if config is None:
+        config = (
+            DedupConfig(window_hours=24 * 365, max_entries=len(window)) if window else DedupConfig()
+        )
     ours = _measure(lambda: Deduplicator(config), items, window, labels, statuses)
     baseline = _measure(
         lambda: Deduplicator(config, candidate_index=MinHashLSHIndex),

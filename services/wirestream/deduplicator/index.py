@@ -104,9 +104,9 @@ class AnchorIndex:
         return sum(map(len, self._places.values()))
 
 
-# One remembered item version. State is built from tuples, strings, numbers and arrays only,
+# One remembered item version. State is built from tuples, strings, numbers and bytes only,
 # which the cyclic garbage collector stops tracking: a window of 100,000 versions then costs
-# no collector time (as objects it made every full collection scan them all).
+# no collection time (as class instances, every full collection would scan them all).
 Entry = state.EntryRecord
 Versions = tuple[Entry, ...]  # a story's remembered versions, oldest first
 
