@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -172,18 +172,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server_properties(log_dir: Path, port: int, controller_port: int) -> str:
+def _server_properties(
+    log_dir: Path,
+    port: int,
+    controller_port: int,
+    listeners: Mapping[str, tuple[str, int]] | None = None,
+    properties: Mapping[str, str] | None = None,
+) -> str:
+    """The broker's settings; `listeners` adds named listeners (name -> (security protocol,
+    port)) beside PLAINTEXT, `properties` is written last and wins."""
+    extra = listeners or {}
+    addresses = "".join(f",{name}://127.0.0.1:{port}" for name, (_, port) in extra.items())
+    protocols = "".join(f",{name}:{protocol}" for name, (protocol, _) in extra.items())
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "listeners": (
+            f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}{addresses}"
+        ),
         "advertised.listeners": (
-            f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
+            f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}{addresses}"
         ),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT{protocols}",
         "log.dirs": str(log_dir),
         "num.partitions": "1",
         "offsets.topic.replication.factor": "1",
@@ -197,8 +210,18 @@ def _server_properties(log_dir: Path, port: int, controller_port: int) -> str:
         # The default 128 MiB cleaner buffer does not fit the small test heap.
         "log.cleaner.dedupe.buffer.size": "2097152",
         "auto.create.topics.enable": "false",
+        **(properties or {}),
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def _another_free_port(taken: set[int | None]) -> int:
+    """A free port not in `taken`, which it joins."""
+    port = free_port()
+    while port in taken:
+        port = free_port()
+    taken.add(port)
+    return port
 
 
 def _log4j2_properties(log_file: Path) -> str:
@@ -267,7 +290,14 @@ class LocalKafka:
         heap: tuple[str, str] = ("256m", "512m"),
         watchdog: bool = True,
         keep_dir: bool = False,
+        listeners: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        format_args: Sequence[str] = (),
     ) -> None:
+        """`listeners`: more listeners beside PLAINTEXT, name -> security protocol (e.g.
+        ``{"SECURE": "SASL_SSL"}``), each on a free port (`listener_ports`); `properties`:
+        broker settings over the defaults (keystores, SASL); `format_args`: more arguments
+        for the storage format (e.g. ``--add-scram``). The readiness probe uses PLAINTEXT."""
         self.version = version or default_version()
         self.requested_port = port
         self.start_timeout = start_timeout
@@ -275,11 +305,16 @@ class LocalKafka:
         self.heap = heap
         self.watchdog = watchdog
         self.keep_dir = keep_dir
+        self.listeners = dict(listeners or {})
+        self.properties = dict(properties or {})
+        self.format_args = list(format_args)
+        self.listener_ports: dict[str, int] = {}
         self.port: int | None = None
         self.directory: Path | None = None
         self.broker_version: str | None = None
         self.cluster_id: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self._command: list[str] = []
         self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
@@ -336,12 +371,15 @@ class LocalKafka:
     def _launch(self, java: str, libs: Path) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="wirestream-kafka-"))
         self.port = self.requested_port or free_port()
-        controller_port = free_port()
-        while controller_port == self.port:
-            controller_port = free_port()
+        taken = {self.port}
+        controller_port = _another_free_port(taken)
+        self.listener_ports = {name: _another_free_port(taken) for name in self.listeners}
         properties = self.directory / "server.properties"
+        listeners = {n: (p, self.listener_ports[n]) for n, p in self.listeners.items()}
         properties.write_text(
-            _server_properties(self.directory / "data", self.port, controller_port)
+            _server_properties(
+                self.directory / "data", self.port, controller_port, listeners, self.properties
+            )
         )
         log4j = self.directory / "log4j2.properties"
         log4j.write_text(_log4j2_properties(self.log_file))
@@ -349,7 +387,7 @@ class LocalKafka:
         self.cluster_id = new_cluster_id()
         jvm = [java, f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
         # -g ignores an already formatted directory, so a retried start does not fail on it.
-        storage_args = ["-t", self.cluster_id, "-c", str(properties), "-g"]
+        storage_args = ["-t", self.cluster_id, "-c", str(properties), "-g", *self.format_args]
         formatted = subprocess.run(
             [*jvm, "kafka.tools.StorageTool", "format", "--standalone", *storage_args],
             capture_output=True,
@@ -362,9 +400,14 @@ class LocalKafka:
                 f"formatting KRaft storage failed:\n{(formatted.stdout + formatted.stderr)[-2000:]}"
             )
         heap = [java, f"-Xms{self.heap[0]}", f"-Xmx{self.heap[1]}"]
-        with open(self.directory / "stdout.log", "wb") as stdout:
+        self._command = [*heap, *jvm[1:], "kafka.Kafka", str(properties)]
+        self._spawn()
+
+    def _spawn(self) -> None:
+        assert self.directory is not None
+        with open(self.directory / "stdout.log", "ab") as stdout:
             self.process = subprocess.Popen(
-                [*heap, *jvm[1:], "kafka.Kafka", str(properties)],
+                self._command,
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=subprocess.STDOUT,
@@ -433,6 +476,23 @@ class LocalKafka:
             with contextlib.suppress(OSError):
                 text.extend((self.directory / name).read_text(errors="replace").splitlines())
         return text
+
+    def restart(self, downtime: float = 0.0) -> None:
+        """Stop the broker (SIGTERM, as `stop`) and start it again after `downtime` seconds on
+        the same ports, data and cluster id, as an operator restarts one; returns when it
+        answers metadata again."""
+        if self.process is None:
+            raise LocalKafkaError("the local broker is not running")
+        process, self.process = self.process, None
+        _stop_group(process, self.stop_timeout)
+        self._disarm_watchdog()
+        time.sleep(downtime)
+        try:
+            self._spawn()
+            self._await_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """SIGTERM the broker's process group, SIGKILL it after ``stop_timeout``, clean up."""
