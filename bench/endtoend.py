@@ -196,7 +196,6 @@ async def _all(
         row["ratio"] = round(rate_of / base, 3) if rate_of and base else None
     out["throughput"] = throughput
 
-    progress(f"end to end: latency at {rate} items/s ...")
     seconds = 8.0 if quick else 30.0
     out["latency"] = await _latency(bootstrap, expected, rate, seconds, memory)
 
@@ -223,10 +222,16 @@ async def _create(bootstrap: str, topics: PipelineTopics) -> None:
 
 
 def _serve(
-    service: str, bootstrap: str, topics: PipelineTopics, guarantee: str, tag: str
+    service: str,
+    bootstrap: str,
+    topics: PipelineTopics,
+    guarantee: str,
+    tag: str,
+    extra: dict[str, str] | None = None,
 ) -> Service:
     env = {
         **os.environ,
+        **(extra or {}),
         "WIRESTREAM_BOOTSTRAP": bootstrap,
         "WIRESTREAM_GUARANTEE": guarantee,
         "WIRESTREAM_GROUP_ID": f"{topics.raw}-{service}",
@@ -414,56 +419,62 @@ async def _throughput(
     return row
 
 
+LATENCY_RUNS = {  # name -> (mode, batch size or None for the default, share of the rate)
+    "exactly-once `serve pipeline`, default batch": ("exactly_once", None, 1.0),
+    "exactly-once `serve pipeline`, batch 50": ("exactly_once", 50, 1.0),
+    "exactly-once `serve pipeline`, a quarter of the rate": ("exactly_once", None, 0.25),
+    "plain aiokafka passthrough": ("passthrough", None, 1.0),
+}
+
+
 async def _latency(
     bootstrap: str, expected: Expected, rate: int, seconds: float, memory: list[dict[str, Any]]
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     """Raw records offered at `rate` items/s; latency of each output record from the send of
-    its raw record, for the exactly-once pipeline and for the passthrough."""
+    its raw record, for the exactly-once pipeline (default and small batches) and for the
+    passthrough."""
     per_record = max(1.0, expected.items_per_record)
-    records_per_s = rate / per_record
-    count = min(len(expected.records), max(1, int(records_per_s * seconds)))
-    shares: dict[str, float | None] = {}
-    ours, elapsed = await _timed_offer(
-        bootstrap, "exactly_once", expected, count, records_per_s, memory, shares
-    )
-    base, _ = await _timed_offer(
-        bootstrap, "passthrough", expected, count, records_per_s, memory, shares
-    )
-    stats, baseline = _percentiles(ours), _percentiles(base)
-    return {
-        "name": "exactly-once pipeline vs passthrough",
-        "offered_items_per_s": rate,
-        "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
-        "records": count,
-        "outputs": len(ours),
-        "p50_ms": stats["p50"],
-        "p99_ms": stats["p99"],
-        "max_ms": stats["max"],
-        "baseline_p50_ms": baseline["p50"],
-        "baseline_p99_ms": baseline["p99"],
-        "service_cpu_share": shares.get("exactly_once"),
-        "baseline_cpu_share": shares.get("passthrough"),
-    }
+    rows = []
+    for name, (mode, batch, share) in LATENCY_RUNS.items():
+        progress(f"end to end: latency, {name} ...")
+        records_per_s = rate * share / per_record
+        count = min(len(expected.records), max(1, int(records_per_s * seconds)))
+        latencies, elapsed, share = await _timed_offer(
+            bootstrap, mode, batch, expected, count, records_per_s, memory
+        )
+        rows.append(
+            {
+                "name": name,
+                "offered_items_per_s": round(rate * share),
+                "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
+                "records": count,
+                "outputs": len(latencies),
+                **_percentiles(latencies),
+                "cpu_share": share,
+            }
+        )
+    return rows
 
 
 async def _timed_offer(
     bootstrap: str,
     mode: str,
+    batch: int | None,
     expected: Expected,
     count: int,
     records_per_s: float,
     memory: list[dict[str, Any]],
-    shares: dict[str, float | None],
-) -> tuple[list[float], float]:
-    """Milliseconds from each raw record's send to each of its output records, and how long
-    the offering took."""
-    topics = _topics(f"lat{mode.replace('_', '')}")
+) -> tuple[list[float], float, float | None]:
+    """Milliseconds from each raw record's send to each of its output records, how long the
+    offering took, and the share of one core the service used meanwhile."""
+    topics = _topics(f"lat{mode.replace('_', '')}{batch or ''}")
+    await _create(bootstrap, topics)
     if mode == "passthrough":
-        await _create(bootstrap, topics)
         service = _passthrough(bootstrap, topics.raw, topics.normalized)
     else:
-        await _create(bootstrap, topics)
-        service = _serve("pipeline", bootstrap, topics, mode, "latency")
+        extra = {"WIRESTREAM_BATCH_SIZE": str(batch)} if batch else {}
+        tag = f"latency, batch {batch or 'default'}"
+        service = _serve("pipeline", bootstrap, topics, mode, tag, extra)
     sent: dict[str, float] = {}
     latencies: list[float] = []
 
@@ -487,9 +498,8 @@ async def _timed_offer(
         await collector
         cpu += service.cpu_seconds()
         service.read_peak()
-    shares[mode] = round(cpu / elapsed, 3) if elapsed > 0 else None
-    memory.append({"service": f"{service.name}, latency run", "peak_rss_mib": service.peak_rss_mib})
-    return latencies, elapsed
+    memory.append({"service": service.name, "peak_rss_mib": service.peak_rss_mib})
+    return latencies, elapsed, round(cpu / elapsed, 3) if elapsed > 0 else None
 
 
 async def _offer(
@@ -522,10 +532,10 @@ async def _offer(
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
     if not values:
-        return {"p50": None, "p99": None, "max": None}
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None}
     ordered = sorted(values)
 
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
-    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1], 1)}
+    return {"p50_ms": at(0.50), "p99_ms": at(0.99), "max_ms": round(ordered[-1], 1)}
