@@ -243,17 +243,18 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
             "(1.0 = one core).",
             "",
         ]
-        default = latency[0]
+        rate = latency[0].get("offered_items_per_s") or 0
+        at_rate = [
+            r
+            for r in latency
+            if r.get("offered_items_per_s") == rate and "passthrough" not in r["name"]
+        ]
         targets.append(
             {
-                "target": f"p99 ≤ 250 ms at {default.get('offered_items_per_s')} items/s",
-                "measured": ", ".join(f"{r['name']}: p99 {r.get('p99_ms')} ms" for r in latency),
+                "target": f"p99 ≤ 250 ms at {rate:,} items/s",
+                "measured": ", ".join(f"{r['name']}: p99 {r.get('p99_ms')} ms" for r in at_rate),
                 "verdict": next(
-                    (
-                        f"met by {r['name']}"
-                        for r in latency[:-1]
-                        if _finite(r.get("p99_ms")) <= 250
-                    ),
+                    (f"met by {r['name']}" for r in at_rate if _finite(r.get("p99_ms")) <= 250),
                     "missed",
                 ),
             }
