@@ -154,6 +154,7 @@ class Outbox:
     """What one batch of one partition writes once it commits, and what it counts then."""
 
     messages: list[Message] = field(default_factory=list)
+    next_offset: int = 0  # the input offset to commit: after the batch's last record
     consumed: int = 0
     held: int = 0
     dedup: Counter[str] = field(default_factory=Counter)
@@ -232,6 +233,7 @@ class RecordTranslator:
         outbox = Outbox()
         for record in records:
             self.add(outbox, record)
+            outbox.next_offset = record.offset + 1
         for stage in self.binding.stateful:
             assert self.binding.changelog_topic is not None
             for key, value in stage.drain_changes(partition):
@@ -377,6 +379,7 @@ class OwnedPartition:
     producer: AIOKafkaProducer | None = None
     failures: int = 0
     resume_at: float = 0.0  # monotonic time of the next attempt to (re)activate
+    next_offset: int = 0  # the committed offset: where the next batch starts
 
 
 class StageService:
@@ -409,7 +412,6 @@ class StageService:
         self._producer: AIOKafkaProducer | None = None  # at-least-once: one for all partitions
         self._owned: dict[TopicPartition, OwnedPartition] = {}
         self._lock = asyncio.Lock()  # held by a batch in flight and by rebalance callbacks
-        self._epoch = 0  # bumped on every revocation: records fetched before it are stale
         self._lag_updated = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -487,7 +489,6 @@ class StageService:
 
     async def revoked(self, partitions: set[TopicPartition]) -> None:
         async with self._lock:
-            self._epoch += 1
             self.metrics.rebalances.labels(self._service, "revoked").inc()
             self._set_ready(False, "rebalancing")
             for tp in partitions:
@@ -527,12 +528,12 @@ class StageService:
                 from_start.append(owned)
             else:
                 self._consumer.seek(owned.tp, committed)
-                self._resume(owned)
+                self._resume(owned, committed)
         if from_start:
             # One call for all: each waits for the fetcher's next round.
             await self._consumer.seek_to_beginning(*(owned.tp for owned in from_start))
             for owned in from_start:
-                self._resume(owned)
+                self._resume(owned, await self._consumer.position(owned.tp))
 
     async def _start_producer(self, owned: OwnedPartition) -> None:
         tp = owned.tp
@@ -542,8 +543,9 @@ class StageService:
         )
         await owned.producer.start()
 
-    def _resume(self, owned: OwnedPartition) -> None:
+    def _resume(self, owned: OwnedPartition, offset: int) -> None:
         self._consumer.resume(owned.tp)
+        owned.next_offset = offset
         owned.active = True
 
     async def _deactivate(self, owned: OwnedPartition) -> None:
@@ -614,7 +616,6 @@ class StageService:
 
     async def _step(self) -> None:
         await self._reactivate_due()
-        epoch = self._epoch
         try:
             fetched = await self._consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_size
@@ -626,16 +627,20 @@ class StageService:
             return
         if fetched:
             async with self._lock:
-                if epoch == self._epoch:  # else a rebalance reset positions: they come again
-                    await self._process(fetched)
+                await self._process(fetched)
         await self._update_lag()
 
     async def _process(self, fetched: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
-        batches = {
-            tp: records
-            for tp, records in fetched.items()
-            if tp in self._owned and self._owned[tp].active
-        }
+        batches = {}
+        for tp, records in fetched.items():
+            owned = self._owned.get(tp)
+            if owned is None or not owned.active:
+                continue  # not ours, or suspended: activation seeks to the committed offset
+            # A fetch that was in flight across a rebalance may return records from before the
+            # committed offset the partition was activated at: those were processed already.
+            fresh = [r for r in records if r.offset >= owned.next_offset]
+            if fresh:
+                batches[tp] = fresh
         if not batches:
             return
         self.metrics.batch_size.labels(self._service).observe(sum(map(len, batches.values())))
@@ -652,7 +657,7 @@ class StageService:
         try:
             await producer.begin_transaction()
             await self._send(producer, outbox.messages)
-            offsets = {tp: OffsetAndMetadata(records[-1].offset + 1, "")}
+            offsets = {tp: OffsetAndMetadata(outbox.next_offset, "")}
             await producer.send_offsets_to_transaction(offsets, self.settings.group)
             await producer.commit_transaction()
         except Exception as exc:  # any failure rolls the batch back: never stall
@@ -670,7 +675,7 @@ class StageService:
         try:
             await self._send(self._producer, [m for o in outboxes.values() for m in o.messages])
             await self._consumer.commit(
-                {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batches.items()}
+                {tp: OffsetAndMetadata(o.next_offset, "") for tp, o in outboxes.items()}
             )
         except Exception as exc:  # any failure rolls the batch back: never stall
             self.metrics.commit_failures.labels(self._service).inc()
@@ -697,6 +702,7 @@ class StageService:
     def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
         """Count a batch once it is durable, so a retried batch counts once."""
         owned.failures = 0
+        owned.next_offset = outbox.next_offset
         m, service = self.metrics, self._service
         m.commits.labels(service).inc()
         m.consumed.labels(service, owned.tp.topic).inc(outbox.consumed)
