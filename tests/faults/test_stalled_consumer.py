@@ -1,7 +1,8 @@
 """A stalled consumer: the enricher is frozen (SIGSTOP) while tens of megabytes of items pile
-up on its input. The backlog stays in Kafka, not in the service: once it runs again it drains
-the backlog in bounded batches, its peak memory grows by far less than the backlog, and its
-lag is visible on its own /metrics while it catches up."""
+up on its input, and freezes again while it drains them, each time past its session timeout
+(so every freeze costs a rebalance mid-batch). The backlog stays in Kafka, not in the service:
+it drains it in bounded batches, its peak memory grows by far less than the backlog, its lag
+is visible on its own /metrics while it catches up, and no item is lost or doubled."""
 
 from __future__ import annotations
 
@@ -9,20 +10,26 @@ import asyncio
 import re
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from fault_harness import Account, FaultResult, expect, ids, raw_corpus, read_all, services
 
 from integration.service_harness import fresh_topics, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
+T = TypeVar("T")
 BACKLOG = 3_000
+STALLS = 4  # freezes in all: one while the backlog is written, three while it drains
+STALL_S = 7.0  # past the services' 6 s session timeout: each freeze costs a rebalance
 BODY_BYTES = 20_000
 LAG = re.compile(r'^wirestream_consumer_lag_records\{[^}]*topic="([^"]+)"[^}]*\} (\S+)$', re.M)
 
@@ -56,13 +63,52 @@ async def group_lag(bootstrap: str, group: str, topic: str, partitions: int) -> 
     await admin.start()
     await ends.start()
     try:
-        committed = await admin.list_consumer_group_offsets(group)
+        committed = await retried(lambda: admin.list_consumer_group_offsets(group))
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         end = await ends.end_offsets(tps)
     finally:
         await ends.stop()
         await admin.close()
     return sum(end[tp] - (committed[tp].offset if tp in committed else 0) for tp in tps)
+
+
+async def retried(call: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
+    """`call()` again while the group coordinator is still loading (a fresh broker creates
+    its offsets topic on first use)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await call()
+        except GroupCoordinatorNotAvailableError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def uncommitted_trace(bootstrap: str, topic: str, missing: set[str]) -> list:
+    """Where the missing items are when aborted and open transactions are read too."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+        isolation_level="read_uncommitted", fetch_max_bytes=2**22,
+    )  # fmt: skip
+    await consumer.start()
+    found = []
+    try:
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(3)])
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                found += [
+                    (r.partition, r.offset)
+                    for r in records
+                    if orjson.loads(r.value)["id"] in missing
+                ]
+    finally:
+        await consumer.stop()
+    return found
+
+
+def item_id(record: ConsumerRecord) -> str:
+    return orjson.loads(record.value)["id"]
 
 
 def memory_kib(pid: int, field: str) -> int:
@@ -108,16 +154,22 @@ async def test_a_stalled_enricher_keeps_its_backlog_in_kafka_and_shows_its_lag(
         finally:
             enricher.process.send_signal(signal.SIGCONT)
 
-        peak_lag, scrapes = 0.0, 0
+        peak_lag, scrapes, stalls = 0.0, 0, 1
         async with aiohttp.ClientSession() as http:
             deadline = time.monotonic() + 180
             while True:
                 async with http.get(f"{url}/metrics") as response:
                     exposition = await response.text()
                 scrapes += 1
-                peak_lag = max(peak_lag, scraped_lag(exposition, topics.unique))
+                lag = scraped_lag(exposition, topics.unique)
+                peak_lag = max(peak_lag, lag)
                 if await group_lag(kafka_bootstrap, group, topics.unique, 3) == 0:
                     break
+                if lag and stalls < STALLS:  # stalls again mid-drain, past its session
+                    stalls += 1
+                    enricher.process.send_signal(signal.SIGSTOP)
+                    await asyncio.sleep(STALL_S)
+                    enricher.process.send_signal(signal.SIGCONT)
                 assert time.monotonic() < deadline, f"backlog not drained, peak lag {peak_lag}"
                 await asyncio.sleep(0.25)
             await asyncio.sleep(1.5)  # the gauge is refreshed at most once a second
@@ -131,7 +183,8 @@ async def test_a_stalled_enricher_keeps_its_backlog_in_kafka_and_shows_its_lag(
     )
     fault_results.append(
         FaultResult(
-            f"enricher stalled (SIGSTOP) under a {backlog_bytes / 2**20:.0f} MiB backlog, resumed",
+            f"enricher frozen {STALLS}× for {STALL_S:.0f} s (SIGSTOP) with a "
+            f"{backlog_bytes / 2**20:.0f} MiB backlog (exactly_once)",
             len(warmup) + len(backlog),
             written.expected,
             written.written,
@@ -140,7 +193,11 @@ async def test_a_stalled_enricher_keeps_its_backlog_in_kafka_and_shows_its_lag(
             f"peak lag on /metrics {peak_lag:.0f}; peak RSS growth {peak_growth / 1024:.0f} MiB",
         )
     )
-    assert written.lost == written.duplicated == 0
+    assert written.lost == written.duplicated == 0, (
+        await uncommitted_trace(kafka_bootstrap, topics.normalized, set(written.missing)),
+        await group_lag(kafka_bootstrap, group, topics.unique, 3),
+        [line for line in enricher.lines if line.get("level") in ("warning", "error")][:20],
+    )
     assert stalled_lag == len(backlog)  # the broker holds the backlog
     assert peak_lag >= len(backlog) / 2, f"lag not visible in {scrapes} scrapes"
     assert final_lag == 0
