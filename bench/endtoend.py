@@ -435,22 +435,22 @@ async def _latency(
     passthrough."""
     per_record = max(1.0, expected.items_per_record)
     rows = []
-    for name, (mode, batch, share) in LATENCY_RUNS.items():
+    for name, (mode, batch, fraction) in LATENCY_RUNS.items():
         progress(f"end to end: latency, {name} ...")
-        records_per_s = rate * share / per_record
+        records_per_s = rate * fraction / per_record
         count = min(len(expected.records), max(1, int(records_per_s * seconds)))
-        latencies, elapsed, share = await _timed_offer(
+        latencies, elapsed, cpu_share = await _timed_offer(
             bootstrap, mode, batch, expected, count, records_per_s, memory
         )
         rows.append(
             {
                 "name": name,
-                "offered_items_per_s": round(rate * share),
+                "offered_items_per_s": round(rate * fraction),
                 "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
                 "records": count,
                 "outputs": len(latencies),
                 **_percentiles(latencies),
-                "cpu_share": share,
+                "cpu_share": cpu_share,
             }
         )
     return rows
