@@ -1,7 +1,10 @@
-"""The pipeline's stages in order, built from options. Later stages append themselves here."""
+"""The pipeline's stages in order, built from options: one place for `wirestream process`,
+`serve pipeline` and the single-stage services."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from wirestream.core.stage import Stage
@@ -9,20 +12,37 @@ from wirestream.deduplicator import DedupConfig, Deduplicator
 from wirestream.enricher import Enricher
 from wirestream.normalizer import DEFAULT_MAX_BYTES, Normalizer
 
+ENRICHERS_ENV = "WIRESTREAM_ENRICHERS"
+
 
 @dataclass(frozen=True, slots=True)
 class PipelineOptions:
-    """Knobs of every stage; each stage's engineer adds its fields with defaults."""
+    """Knobs of every stage, with defaults."""
 
     max_bytes: int = DEFAULT_MAX_BYTES  # normalizer: larger raw records are dead-lettered
     enrichers: tuple[str, ...] | None = None  # enricher: chain by name; None = all
     dedup: DedupConfig | None = None  # deduplicator: thresholds, window; None = defaults
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> PipelineOptions:
+        """Options from the environment: `WIRESTREAM_ENRICHERS` (comma-separated names)."""
+        names = tuple(n.strip() for n in environ.get(ENRICHERS_ENV, "").split(",") if n.strip())
+        return cls(enrichers=names or None)
+
+
+# In pipeline order; the enricher is last so duplicates cost it nothing.
+STAGES: dict[str, Callable[[PipelineOptions], Stage]] = {
+    "normalizer": lambda options: Normalizer(max_bytes=options.max_bytes),
+    "deduplicator": lambda options: Deduplicator(options.dedup),
+    "enricher": lambda options: Enricher(options.enrichers),
+}
+
+
+def build_stage(name: str, options: PipelineOptions | None = None) -> Stage:
+    """One stage by name (a key of `STAGES`)."""
+    return STAGES[name](options or PipelineOptions())
+
 
 def build_stages(options: PipelineOptions | None = None) -> list[Stage]:
     """The stages `wirestream process` and `serve pipeline` chain, in order."""
-    options = options or PipelineOptions()
-    stages: list[Stage] = [Normalizer(max_bytes=options.max_bytes)]
-    stages.append(Deduplicator(options.dedup))
-    stages.append(Enricher(options.enrichers))  # last: it enriches unique items only
-    return stages
+    return [build_stage(name, options) for name in STAGES]

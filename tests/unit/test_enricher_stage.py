@@ -17,7 +17,7 @@ from wirestream.core.stage import Stage
 from wirestream.enricher import ENRICHERS, Enricher
 from wirestream.enricher.enrichment import Enrichment
 from wirestream.normalizer import Normalizer
-from wirestream.pipeline import build_stages
+from wirestream.pipeline import PipelineOptions, build_stage, build_stages
 
 ORIGIN = Origin(topic="wire.unique", partition=2, offset=7)
 
@@ -147,3 +147,14 @@ def test_the_fixture_page_through_normalizer_and_enricher():
 
 def test_the_pipeline_ends_with_the_enricher():
     assert isinstance(build_stages()[-1], Enricher)
+
+
+def test_enricher_chain_is_chosen_by_environment():
+    options = PipelineOptions.from_env({"WIRESTREAM_ENRICHERS": "dateline, agencies"})
+    assert options.enrichers == ("dateline", "agencies")
+    assert PipelineOptions.from_env({}).enrichers is None
+    item = wire_item("De Oekraïense president sprak over de oorlog.", dateline="KYIV", story_id="s")
+    [partial] = build_stage("enricher", options).process(item, ORIGIN)
+    [full] = build_stage("enricher", PipelineOptions.from_env({})).process(item, ORIGIN)
+    assert partial.item["dateline"]["country_code"] == full.item["dateline"]["country_code"] == "UA"
+    assert not partial.item["topics"] and full.item["topics"]

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"wirestream process: error: --dead-letter: {error}", file=sys.stderr)
         return 2
-    chain = Chain(build_stages(PipelineOptions()))
+    chain = Chain(build_stages(PipelineOptions.from_env()))
     out = sys.stdout.buffer
     try:
         for record in _records(args.paths, args.fetched_at):

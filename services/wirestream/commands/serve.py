@@ -16,6 +16,8 @@ Settings come from flags, then `WIRESTREAM_*` / `KAFKA_BOOTSTRAP` (see `wirestre
 then a broker left running by `wirestream kafka start --detach`. `/metrics`, `/healthz` and
 `/readyz` are served on `--metrics-port` (0: a free port, logged as `http_listening`).
 SIGTERM or SIGINT finishes the batch in flight, commits it and leaves the group.
+`WIRESTREAM_ENRICHERS` (comma-separated: dateline,agencies,countries,entities,topics; default
+all) picks the enricher chain.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import argparse
 import asyncio
 import os
 import signal
-from collections.abc import Callable
 from dataclasses import replace
 
 from wirestream.core import config
@@ -34,19 +35,10 @@ from wirestream.core.local_kafka import find_cluster
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime import Binding, StageService, item_dict, raw_bytes
-from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
-from wirestream.deduplicator import Deduplicator
-from wirestream.enricher import Enricher
-from wirestream.normalizer import Normalizer
-from wirestream.pipeline import build_stages
+from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
 
-SINGLE_STAGES: dict[str, Callable[[], Stage]] = {
-    "normalizer": Normalizer,
-    "deduplicator": Deduplicator,
-    "enricher": Enricher,
-}
-SERVICES = (*SINGLE_STAGES, "pipeline")
+SERVICES = (*STAGES, "pipeline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def binding_for(service: str, settings: Settings) -> Binding:
     """The stages and topics of one service."""
     topics = settings.topics
-    stages = build_stages() if service == "pipeline" else [SINGLE_STAGES[service]()]
+    options = PipelineOptions.from_env()
+    stages = build_stages(options) if service == "pipeline" else [build_stage(service, options)]
     input_topic, output_topic = {
         "normalizer": (topics.raw, topics.items),
         "deduplicator": (topics.items, topics.unique),
