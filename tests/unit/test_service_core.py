@@ -158,6 +158,23 @@ def test_metrics_expose_prefixed_names_and_stage_counts():
     assert all(name.startswith("wirestream_") for name in names)
 
 
+def test_expected_series_exist_at_zero_before_the_first_record():
+    # rate() needs a sample before the first increment, or it misses that increment.
+    metrics = Metrics("deduplicator")
+    metrics.expect("wire.items", ["wire.unique", "wire.dlq"], decides=True)
+    text = metrics.exposition().decode()
+    for status in ("new", "update", "duplicate"):
+        assert (
+            f'wirestream_dedup_decisions_total{{service="deduplicator",status="{status}"}} 0.0'
+        ) in text
+    assert 'records_consumed_total{service="deduplicator",topic="wire.items"} 0.0' in text
+    assert 'records_produced_total{service="deduplicator",topic="wire.dlq"} 0.0' in text
+    assert 'wirestream_commit_failures_total{service="deduplicator"} 0.0' in text
+    stateless = Metrics("enricher")
+    stateless.expect("wire.unique", ["wire.normalized"], decides=False)
+    assert "wirestream_dedup_decisions_total{" not in stateless.exposition().decode()
+
+
 async def test_http_endpoints_follow_health_and_accept_extra_routes():
     from aiohttp import web
 

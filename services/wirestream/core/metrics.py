@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Iterable, Mapping
+from typing import get_args
 
 from prometheus_client import (
     CollectorRegistry,
@@ -58,6 +59,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from wirestream import __version__
+from wirestream.core.item import DedupStatus
 
 # Stage work is sub-millisecond to tens of milliseconds per record.
 STAGE_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -165,6 +167,20 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("wirestream_ready", "1 when ready", svc, registry=r)
+
+    def expect(self, consumes: str, produces: Iterable[str], decides: bool) -> None:
+        """Create at zero the series this service will move, so that Prometheus sees them
+        before the first record and `rate()` counts the first increments too."""
+        service = self.service
+        for metric in vars(self).values():
+            if isinstance(metric, Counter) and metric._labelnames == ("service",):
+                metric.labels(service)
+        self.consumed.labels(service, consumes)
+        for topic in produces:
+            self.produced.labels(service, topic)
+        if decides:
+            for status in get_args(DedupStatus):
+                self.dedup_decisions.labels(service, status)
 
     def watch_stage_counts(self, sources: Callable[[], Iterable[tuple[str, Mapping]]]) -> None:
         """Expose `(stage name, counts mapping)` pairs, read at every scrape."""

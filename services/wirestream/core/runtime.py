@@ -186,6 +186,12 @@ class Binding:
     def stateful(self) -> list[StatefulStage]:
         return [s for s in self.stages if isinstance(s, StatefulStage)]
 
+    @property
+    def output_topics(self) -> list[str]:
+        """Every topic the service writes: output, dead letters, and a stateful changelog."""
+        changelog = [self.changelog_topic] if self.stateful and self.changelog_topic else []
+        return [self.output_topic, self.dlq_topic, *changelog]
+
 
 class _TimedStage:
     """A stage whose `process` time goes to the stage latency histogram."""
@@ -407,6 +413,7 @@ class StageService:
         )
         self.translator = RecordTranslator(binding, chain, clock)
         metrics.watch_stage_counts(lambda: [(s.name, stage_counters(s)) for s in binding.stages])
+        metrics.expect(binding.input_topic, binding.output_topics, decides=bool(binding.stateful))
         self._consumer = AIOKafkaConsumer(**settings.consumer_kwargs())
         self._restorer = ChangelogReader(settings) if binding.stateful else None
         self._producer: AIOKafkaProducer | None = None  # at-least-once: one for all partitions
