@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("atheris", reason="the test extra installs it on x86-64 Linux, CPython 3.11")
-
 pytestmark = pytest.mark.faults
 
 HARNESS = Path(__file__).with_name("fuzz_normalizer.py")
@@ -29,6 +27,7 @@ RUNS = 30_000
 
 @pytest.mark.timeout(240)
 def test_atheris_finds_no_crash_stall_or_memory_blowup_in_the_normalizer(tmp_path):
+    pytest.importorskip("atheris", reason="the test extra has it on x86-64 Linux, CPython 3.11")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name, seed in SEEDS.items():
