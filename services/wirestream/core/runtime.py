@@ -679,8 +679,13 @@ class StageService:
     ) -> None:
         assert self._producer is not None
         outboxes = {tp: self.translator.batch(tp.partition, rs) for tp, rs in batches.items()}
+        messages = [m for o in outboxes.values() for m in o.messages]
+        changelog = self.binding.changelog_topic
         try:
-            await self._send(self._producer, [m for o in outboxes.values() for m in o.messages])
+            # The changelog may only remember what the output already holds: otherwise a
+            # replay after a crash would call an unwritten item a duplicate and lose it.
+            await self._send(self._producer, [m for m in messages if m.topic != changelog])
+            await self._send(self._producer, [m for m in messages if m.topic == changelog])
             await self._consumer.commit(
                 {tp: OffsetAndMetadata(o.next_offset, "") for tp, o in outboxes.items()}
             )
