@@ -140,6 +140,17 @@ def test_library_log_records_become_json_lines_too(log_lines):
     )
 
 
+def test_debug_level_keeps_aiokafka_authentication_exchanges_out(log_lines):
+    configure_logging("enricher", "DEBUG", stream=log_lines)
+    logging.getLogger("aiokafka.conn").debug("SCRAM client-final-message c=biws,r=nonce")
+    logging.getLogger("aiokafka.conn").info("connected")
+    logging.getLogger("aiohttp.access").debug("GET /metrics")
+    events = [orjson.loads(line)["event"] for line in log_lines.getvalue().splitlines()]
+    assert events == ["connected", "GET /metrics"]
+    configure_logging("enricher", "INFO", stream=log_lines)
+    assert logging.getLogger("aiokafka").level == logging.NOTSET  # back to the root's WARNING
+
+
 def test_metrics_expose_prefixed_names_and_stage_counts():
     metrics = Metrics("enricher")
     metrics.consumed.labels("enricher", "wire.unique").inc(3)

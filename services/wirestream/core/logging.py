@@ -42,12 +42,15 @@ class _LibraryRecords(logging.Handler):
 
 def configure_logging(service: str, level: str = "INFO", stream: IO[bytes] | None = None) -> None:
     """JSON lines at `level` and above to `stream` (stdout's byte buffer by default).
-    Libraries log through the same lines from WARNING up (DEBUG when `level` is DEBUG)."""
+    Libraries log through the same lines from WARNING up (DEBUG when `level` is DEBUG, but
+    aiokafka's from INFO: its DEBUG lines carry authentication exchanges)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
         root.removeHandler(handler)
     root.addHandler(_LibraryRecords())
     root.setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
+    # aiokafka's DEBUG lines include the SASL/SCRAM exchange: never below INFO.
+    logging.getLogger("aiokafka").setLevel(logging.INFO if level.upper() == "DEBUG" else 0)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
