@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition, errors
 from aiokafka.admin import AIOKafkaAdminClient
 
 from wirestream.commands.serve import binding_for
@@ -23,6 +23,12 @@ from wirestream.core.metrics import Metrics
 from wirestream.core.runtime import StageService
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 
+# What a group coordinator answers while it is still loading on a fresh broker.
+COORDINATOR_STARTING = (
+    errors.GroupCoordinatorNotAvailableError,
+    errors.CoordinatorLoadInProgressError,
+    errors.NotCoordinatorError,
+)
 # Group timings the broker allows at their lowest (group.min.session.timeout.ms = 6 s), so a
 # killed member leaves its group quickly.
 FAST = {"session_timeout_ms": 6_000, "heartbeat_interval_ms": 1_000, "batch_timeout_ms": 100}
@@ -173,7 +179,10 @@ async def caught_up(bootstrap: str, group: str, topic: str, timeout: float = WAI
     try:
         deadline = time.monotonic() + timeout
         while True:
-            committed = await admin.list_consumer_group_offsets(group)
+            try:
+                committed = await admin.list_consumer_group_offsets(group)
+            except COORDINATOR_STARTING:  # a fresh broker creates __consumer_offsets first
+                committed = {}
             behind = {
                 tp: offset
                 for tp, offset in last.items()
