@@ -440,7 +440,7 @@ async def _latency(
         records_per_s = rate * fraction / per_record
         count = min(len(expected.records), max(1, int(records_per_s * seconds)))
         latencies, elapsed, cpu_share = await _timed_offer(
-            bootstrap, mode, batch, expected, count, records_per_s, memory
+            bootstrap, name, mode, batch, expected, count, records_per_s, memory
         )
         rows.append(
             {
@@ -458,6 +458,7 @@ async def _latency(
 
 async def _timed_offer(
     bootstrap: str,
+    name: str,
     mode: str,
     batch: int | None,
     expected: Expected,
@@ -473,8 +474,7 @@ async def _timed_offer(
         service = _passthrough(bootstrap, topics.raw, topics.normalized)
     else:
         extra = {"WIRESTREAM_BATCH_SIZE": str(batch)} if batch else {}
-        tag = f"latency, batch {batch or 'default'}"
-        service = _serve("pipeline", bootstrap, topics, mode, tag, extra)
+        service = _serve("pipeline", bootstrap, topics, mode, f"latency run: {name}", extra)
     sent: dict[str, float] = {}
     latencies: list[float] = []
 
@@ -498,7 +498,8 @@ async def _timed_offer(
         await collector
         cpu += service.cpu_seconds()
         service.read_peak()
-    memory.append({"service": service.name, "peak_rss_mib": service.peak_rss_mib})
+    label = service.name if mode != "passthrough" else f"{service.name} (latency run)"
+    memory.append({"service": label, "peak_rss_mib": service.peak_rss_mib})
     return latencies, elapsed, round(cpu / elapsed, 3) if elapsed > 0 else None
 
 
