@@ -19,7 +19,7 @@ from wirestream.normalizer.envelope import (
     parse_envelope,
 )
 from wirestream.normalizer.html import html_to_text
-from wirestream.normalizer.language import detect_language
+from wirestream.normalizer.language import detect_language, load_model
 from wirestream.normalizer.page import Article, Teaser, split_page
 from wirestream.normalizer.text import clean_lines
 from wirestream.normalizer.timeparse import resolve
@@ -37,6 +37,8 @@ class Normalizer:
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
+        # Once per process (~1 s): not on the first unclear text, mid-batch in a transaction.
+        load_model()
 
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         raw = _as_bytes(record)
