@@ -131,6 +131,20 @@ class FaultResult:
     duplicated: int
     note: str = ""
 
+    @classmethod
+    def of(cls, fault: str, records_in: int, accounts: Iterable[Account], note: str) -> FaultResult:
+        """A row from the accounts of every output (items, dead letters) summed."""
+        accounts = list(accounts)
+        return cls(
+            fault,
+            records_in,
+            sum(a.expected for a in accounts),
+            sum(a.written for a in accounts),
+            sum(a.lost for a in accounts),
+            sum(a.duplicated for a in accounts),
+            note,
+        )
+
 
 @dataclass
 class Services:

@@ -92,13 +92,10 @@ async def test_services_ride_out_a_broker_restart(secured_kafka, fault_results):
         line for line in logs if line.get("event") in ("partition_suspended", "fetch_failed")
     ]
     fault_results.append(
-        FaultResult(
+        FaultResult.of(
             f"broker stopped for {DOWNTIME_S:.0f} s and restarted mid-run (exactly_once)",
             len(raw),
-            items.expected + letters.expected,
-            items.written + letters.written,
-            items.lost + letters.lost,
-            items.duplicated + letters.duplicated,
+            (items, letters),
             f"stopped after {fed_at_stop} of {len(raw)} raw records; "
             f"{len(retries)} partition suspensions/fetch errors logged, no service exited",
         )

@@ -77,13 +77,10 @@ async def test_kill_9_mid_stream_then_restart(kafka_bootstrap, victim, guarantee
     items = Account.of(list(expected.unique), ids(out))
     letters = Account.of(expected.letters.elements(), map(letter_key, dlq))
     fault_results.append(
-        FaultResult(
+        FaultResult.of(
             f"kill -9 {victim} mid-stream, restart ({guarantee})",
             len(raw),
-            items.expected + letters.expected,
-            items.written + letters.written,
-            items.lost + letters.lost,
-            items.duplicated + letters.duplicated,
+            (items, letters),
             f"{at_victim.duplicated} duplicated on the {victim}'s own output",
         )
     )
