@@ -44,5 +44,7 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
+# Stops a broker left by `wirestream kafka start --detach` before its record in .run goes.
 clean:
+	-[ -x $(BIN)/wirestream ] && $(BIN)/wirestream kafka stop
 	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info
