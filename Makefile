@@ -46,5 +46,5 @@ bench: install
 
 # Stops a broker left by `wirestream kafka start --detach` before its record in .run goes.
 clean:
-	-[ -x $(BIN)/wirestream ] && $(BIN)/wirestream kafka stop
+	if [ -x $(BIN)/wirestream ]; then $(BIN)/wirestream kafka stop; fi
 	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info
