@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install run test test-unit test-integration test-faults lint format bench clean
+.PHONY: install prometheus run test test-unit test-integration test-faults lint format bench clean
 
 install: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/wirestream demo
 
+# The metrics tests run a real Prometheus and promtool: Debian's package, installed when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+prometheus:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  echo "installing Debian's prometheus package (server and promtool) for the tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
+
 # Unit and integration tests; integration tests start one real Kafka broker for the session.
-test: install lint
+test: install lint prometheus
 	$(BIN)/pytest -m "not faults"
 
 test-unit: install
