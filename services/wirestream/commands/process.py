@@ -27,11 +27,10 @@ from wirestream.core.records import DeadLetter, Emit, Origin
 from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
 from wirestream.normalizer.text import decode_page
 from wirestream.pipeline import PipelineOptions, build_stages
+from wirestream.producer.envelope import page_envelope
 
 STDIN = "-"
 _NDJSON_SUFFIXES = (".ndjson", ".jsonl")
-_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-_HTML_MARKERS = (b"<!doctype html", b"<html", b"<body", b"<head", b"<p>", b"<div")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,20 +124,9 @@ def _envelope_lines(lines: BinaryIO | list[bytes], name: str) -> Iterator[InputR
 
 
 def _page_envelope(data: bytes, name: str, fetched_at: datetime | None) -> bytes:
-    envelope = {
-        "source": f"file:{name}",
-        "fetched_at": format_rfc3339(fetched_at or datetime.now(UTC)),
-        "content_type": "text/html" if _looks_like_html(name, data) else "text/plain",
-        "body": decode_page(data),
-    }
+    when = fetched_at or datetime.now(UTC)
+    envelope = page_envelope(decode_page(data), source=f"file:{name}", fetched_at=when, name=name)
     return orjson.dumps(envelope)
-
-
-def _looks_like_html(name: str, data: bytes) -> bool:
-    if name.lower().endswith(_HTML_SUFFIXES):
-        return True
-    head = data[:1024].lower()
-    return any(marker in head for marker in _HTML_MARKERS)
 
 
 def _reject(dead_letter: DeadLetter, location: str, sink: BinaryIO | None) -> None:

@@ -12,7 +12,9 @@ from typing import NotRequired, TypedDict
 
 from wirestream.normalizer.envelope import format_rfc3339
 
-_HTML_START = re.compile(r"\s*(<!doctype html|<html|<head|<body|<div|<p[ >]|<article)", re.I)
+# Markup near the top of a page (after an XML prolog or a comment, too) makes it HTML.
+_HTML_MARKER = re.compile(r"<(?:!doctype html|html|head|body|div|p[ >]|article)", re.I)
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
 class RawEnvelope(TypedDict):
@@ -25,8 +27,8 @@ class RawEnvelope(TypedDict):
 
 
 def sniff_content_type(name: str, text: str) -> str:
-    """`text/html` for .htm(l) files or text that opens like markup, else `text/plain`."""
-    if name.lower().endswith((".html", ".htm")) or _HTML_START.match(text[:512]):
+    """`text/html` for .htm(l) files or text with markup near its top, else `text/plain`."""
+    if name.lower().endswith(_HTML_SUFFIXES) or _HTML_MARKER.search(text, 0, 1024):
         return "text/html"
     return "text/plain"
 
