@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import functools
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.report import progress
 from wirestream.core.local_kafka import LocalKafka, cluster_from_env
+from wirestream.core.subprocesses import stop_gracefully
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 
 PARTITIONS = 2  # one per core of the reference machine
@@ -75,13 +75,7 @@ class Service:
 
     def stop(self, timeout: float = 30.0) -> None:
         self.read_peak()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_gracefully(self.process, timeout)
 
 
 def peak_rss_mib(pid: int) -> float | None:

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from wirestream.core.subprocesses import stop_gracefully
 from wirestream.core.topics import PipelineTopics
 
 pytestmark = [pytest.mark.kafka, pytest.mark.prometheus]
@@ -126,13 +127,7 @@ class Service:
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_gracefully(process, timeout=15)
 
 
 def wirestream(*args: str) -> list[str]:

@@ -39,6 +39,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from wirestream.commands.tail import dead_letter_line, item_line
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.local_kafka import LocalKafka, LocalKafkaError, find_cluster, free_port
+from wirestream.core.subprocesses import stop_gracefully
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.producer.cluster import quiet_client_logs
 from wirestream.producer.publisher import Publisher
@@ -119,14 +120,8 @@ class Service:
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM (finish the batch, commit, leave the group), SIGKILL if it hangs."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_gracefully(self.process, timeout)
 
     def log_tail(self, lines: int = 15) -> str:
         with contextlib.suppress(OSError):
