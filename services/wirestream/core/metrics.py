@@ -172,9 +172,14 @@ class Metrics:
         """Create at zero the series this service will move, so that Prometheus sees them
         before the first record and `rate()` counts the first increments too."""
         service = self.service
-        for metric in vars(self).values():
-            if isinstance(metric, Counter) and metric._labelnames == ("service",):
-                metric.labels(service)
+        for counter in (
+            self.held,
+            self.restored,
+            self.commits,
+            self.commit_failures,
+            self.transaction_aborts,
+        ):
+            counter.labels(service)
         self.consumed.labels(service, consumes)
         for topic in produces:
             self.produced.labels(service, topic)
