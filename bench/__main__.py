@@ -9,7 +9,9 @@ Parts: `inprocess` (stage and chain throughput against an orjson passthrough, pl
 pyinstrument profile of the chain), `dedup` (quality and speed against datasketch's
 MinHashLSH, from bench/dedup.py), `kafka` (end-to-end throughput exactly-once and
 at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, peak
-memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP).
+memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP),
+`realcopy` (normalizer and enricher accuracy per field and language on the real agency copy
+in tests/fixtures/real/, from bench/realcopy.py; a few seconds).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka")
+PARTS = ("inprocess", "dedup", "kafka", "realcopy")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     items = normalized_items(records)
     if "inprocess" in parts or "dedup" in parts:
         results.update(run_inprocess(parts, corpus, records, items, window, args.quick))
+    if "realcopy" in parts:
+        report.progress("accuracy on real agency copy ...")
+        results["realcopy"] = call_owner("realcopy")
     if "kafka" in parts:
         from bench import endtoend
 

@@ -129,6 +129,9 @@ def render(results: dict[str, Any]) -> str:
     kafka = results.get("kafka")
     if kafka:
         lines += _kafka_section(kafka, targets)
+    realcopy = results.get("realcopy")
+    if realcopy and "rows" in realcopy:
+        lines += _realcopy_section(realcopy, targets)
     if targets:
         lines += ["### Targets", ""]
         lines += _table(
@@ -268,6 +271,33 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
         lines.append(f"- {note}")
     if kafka.get("notes"):
         lines.append("")
+    return lines
+
+
+def _realcopy_section(realcopy: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+    from bench.realcopy import FIELDS
+
+    lines = [
+        "### Accuracy on real agency copy (tests/fixtures/real/, per field and language)",
+        "",
+        "Share of items right per field; a dead-lettered item is wrong on every field. "
+        "`date` counts only items whose metadata gives a date.",
+        "",
+    ]
+    lines += _table(
+        realcopy["rows"],
+        [("lang", "language"), ("items", "items"), *((f, f) for f in FIELDS), ("target", "target")],
+    )
+    lines.append("")
+    below = realcopy.get("below_target") or []
+    targets.append(
+        {
+            "target": "real copy: ≥ 0.98 per field on nl and en, ≥ 0.95 on the other languages",
+            "measured": f"{len(below)} field(s) below target"
+            + (f": {', '.join(below)}" if below else ""),
+            "verdict": "missed" if below else "met",
+        }
+    )
     return lines
 
 
