@@ -21,7 +21,7 @@ def test_each_item_is_a_page_with_handwritten_expectations_and_provenance(entry)
     expected = entry["expected"]
     assert expected["language"] in LANGUAGES
     assert entry["file"].startswith(f"{expected['language']}/")
-    assert expected["headline"] in text.splitlines()[:4], "the headline opens the page"
+    assert any(expected["headline"] in line for line in text.splitlines()[:4]), "headline first"
     dateline = expected["dateline"]
     if dateline is not None:
         assert set(dateline) == {"written", "place", "country"}
