@@ -29,9 +29,9 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.report import progress
-from wirestream.core.local_kafka import LocalKafka, cluster_from_env
-from wirestream.core.subprocesses import stop_gracefully
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
+from wirestream.devbroker.local_kafka import LocalKafka, cluster_from_env
+from wirestream.devbroker.subprocesses import stop_gracefully
 
 PARTITIONS = 2  # one per core of the reference machine
 MAX_RECORD = 900_000  # larger records never reach Kafka (broker and producer limits)

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 import pytest
 
-from wirestream.core.local_kafka import LocalKafka, cluster_from_env
 from wirestream.core.topics import TopicSpec, ensure_topics
+from wirestream.devbroker.local_kafka import LocalKafka, cluster_from_env
 
 log = logging.getLogger("wirestream.tests")
 

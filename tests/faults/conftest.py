@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fault_harness import FaultResult
 
-from wirestream.core.local_kafka import LocalKafka
+from wirestream.devbroker.local_kafka import LocalKafka
 
 _results: list[FaultResult] = []
 

@@ -23,8 +23,8 @@ from aiokafka import AIOKafkaConsumer
 from fault_harness import Account, FaultResult
 
 from integration.service_harness import fresh_topics
-from wirestream.core.local_kafka import free_port
 from wirestream.core.records import Origin
+from wirestream.devbroker.local_kafka import free_port
 from wirestream.normalizer import Normalizer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]

@@ -19,9 +19,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from wirestream.core import local_kafka
-from wirestream.core.local_kafka import LocalKafka, LocalKafkaError, pid_alive
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
+from wirestream.devbroker import local_kafka
+from wirestream.devbroker.local_kafka import LocalKafka, LocalKafkaError, pid_alive
 
 pytestmark = pytest.mark.kafka
 
@@ -228,7 +228,7 @@ def test_the_watchdog_stops_the_broker_when_its_owner_is_killed(tmp_path):
             textwrap.dedent(
                 """
                 import sys, time
-                from wirestream.core.local_kafka import LocalKafka
+                from wirestream.devbroker.local_kafka import LocalKafka
                 kafka = LocalKafka(start_timeout=180).start()
                 print(kafka.pid, kafka.directory, flush=True)
                 time.sleep(600)

@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaProducer
 from service_harness import TopicReader, fresh_topics
 
 from wirestream.core.http import Health, HttpServer, build_app
-from wirestream.core.local_kafka import free_port
 from wirestream.core.metrics import Metrics
+from wirestream.devbroker.local_kafka import free_port
 from wirestream.producer.ingest import ingest_routes
 from wirestream.producer.publisher import Publisher
 

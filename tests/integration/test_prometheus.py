@@ -31,8 +31,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from wirestream.core.subprocesses import stop_gracefully
 from wirestream.core.topics import PipelineTopics
+from wirestream.devbroker.subprocesses import stop_gracefully
 
 pytestmark = [pytest.mark.kafka, pytest.mark.prometheus]
 

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from wirestream.core import local_kafka
-from wirestream.core.local_kafka import (
+from wirestream.devbroker import local_kafka
+from wirestream.devbroker.local_kafka import (
     DetachedBroker,
     LocalKafkaError,
     cluster_from_env,

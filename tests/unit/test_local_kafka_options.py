@@ -4,7 +4,7 @@ tests/faults/test_broker_restart.py, the SASL_SSL listener by tests/faults/test_
 
 from __future__ import annotations
 
-from wirestream.core.local_kafka import LocalKafka, _server_properties
+from wirestream.devbroker.local_kafka import LocalKafka, _server_properties
 
 
 def parsed(text: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from wirestream.core.subprocesses import stop_gracefully
+from wirestream.devbroker.subprocesses import stop_gracefully
 
 
 def child(code: str) -> subprocess.Popen:

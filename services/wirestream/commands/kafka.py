@@ -12,7 +12,7 @@ import sys
 import time
 from types import FrameType
 
-from wirestream.core.local_kafka import (
+from wirestream.devbroker.local_kafka import (
     DetachedBroker,
     LocalKafka,
     LocalKafkaError,

@@ -31,11 +31,11 @@ from dataclasses import replace
 from wirestream.core import config
 from wirestream.core.config import Settings, add_settings_arguments, settings_from
 from wirestream.core.http import Health, HttpServer, build_app
-from wirestream.core.local_kafka import find_cluster
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime import Binding, StageService, item_dict, raw_bytes
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
+from wirestream.devbroker.local_kafka import find_cluster
 from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
 
 SERVICES = (*STAGES, "pipeline")

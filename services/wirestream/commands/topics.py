@@ -13,7 +13,6 @@ import sys
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from wirestream.core.local_kafka import find_cluster
 from wirestream.core.topics import (
     DEFAULT_PARTITIONS,
     PipelineTopics,
@@ -21,6 +20,7 @@ from wirestream.core.topics import (
     ensure_topics,
     pipeline_topic_specs,
 )
+from wirestream.devbroker.local_kafka import find_cluster
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
