@@ -30,7 +30,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.report import progress
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
-from wirestream.devbroker.local_kafka import LocalKafka, cluster_from_env
+from wirestream.devbroker.detached import cluster_from_env
+from wirestream.devbroker.local_kafka import LocalKafka
 from wirestream.devbroker.subprocesses import stop_gracefully
 
 PARTITIONS = 2  # one per core of the reference machine

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 import pytest
 
 from wirestream.core.topics import TopicSpec, ensure_topics
-from wirestream.devbroker.local_kafka import LocalKafka, cluster_from_env
+from wirestream.devbroker.detached import cluster_from_env
+from wirestream.devbroker.local_kafka import LocalKafka
 
 log = logging.getLogger("wirestream.tests")
 

@@ -24,7 +24,7 @@ from fault_harness import Account, FaultResult
 
 from integration.service_harness import fresh_topics
 from wirestream.core.records import Origin
-from wirestream.devbroker.local_kafka import free_port
+from wirestream.devbroker.node import free_port
 from wirestream.normalizer import Normalizer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]

@@ -21,7 +21,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker import local_kafka
-from wirestream.devbroker.local_kafka import LocalKafka, LocalKafkaError, pid_alive
+from wirestream.devbroker.detached import pid_alive
+from wirestream.devbroker.errors import LocalKafkaError
+from wirestream.devbroker.local_kafka import LocalKafka
 
 pytestmark = pytest.mark.kafka
 

@@ -18,7 +18,7 @@ from service_harness import TopicReader, fresh_topics
 
 from wirestream.core.http import Health, HttpServer, build_app
 from wirestream.core.metrics import Metrics
-from wirestream.devbroker.local_kafka import free_port
+from wirestream.devbroker.node import free_port
 from wirestream.producer.ingest import ingest_routes
 from wirestream.producer.publisher import Publisher
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 
 import pytest
 
-from wirestream.devbroker import local_kafka
-from wirestream.devbroker.local_kafka import (
-    DetachedBroker,
-    LocalKafkaError,
-    cluster_from_env,
-    find_cluster,
-    resolve_jars,
-)
+from wirestream.devbroker import jars, node
+from wirestream.devbroker.detached import DetachedBroker, cluster_from_env, find_cluster
+from wirestream.devbroker.errors import LocalKafkaError
+from wirestream.devbroker.jars import resolve_jars
 
 
 @pytest.fixture
@@ -29,7 +26,7 @@ def complete_cache(cache, version="9.9.9"):
     libs = cache / f"kafka-{version}" / "libs"
     libs.mkdir(parents=True)
     (libs / f"kafka_2.13-{version}.jar").write_bytes(b"jar")
-    digest = local_kafka.hashlib.sha256(local_kafka._pom(version).encode()).hexdigest()
+    digest = hashlib.sha256(jars.pom(version).encode()).hexdigest()
     (cache / f"kafka-{version}" / ".complete").write_text(digest + "\n")
     return libs
 
@@ -58,14 +55,14 @@ def test_a_marker_for_other_coordinates_counts_as_incomplete(tmp_path, no_maven)
 
 
 def test_the_pom_asks_for_kafka_and_the_log4j_binding():
-    pom = local_kafka._pom("4.1.2")
+    pom = jars.pom("4.1.2")
     assert "<artifactId>kafka_2.13</artifactId><version>4.1.2</version>" in pom
     for artifact in ("log4j-slf4j-impl", "log4j-core", "log4j-api"):
         assert f"<artifactId>{artifact}</artifactId>" in pom
 
 
 def test_server_properties_use_the_given_ports_and_directory(tmp_path):
-    text = local_kafka._server_properties(tmp_path / "data", 19092, 19093)
+    text = node.server_properties(tmp_path / "data", 19092, 19093)
     settings = dict(line.split("=", 1) for line in text.splitlines())
     assert settings["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
     assert settings["controller.quorum.bootstrap.servers"] == "127.0.0.1:19093"
@@ -74,7 +71,7 @@ def test_server_properties_use_the_given_ports_and_directory(tmp_path):
 
 
 def test_a_free_port_can_be_bound_on_loopback():
-    port = local_kafka.free_port()
+    port = node.free_port()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", port))
         assert listener.getsockname()[1] == port
@@ -110,6 +107,6 @@ def test_detached_state_round_trips_and_a_dead_pid_is_not_alive(monkeypatch, tmp
 def test_cluster_ids_are_22_url_safe_characters_never_led_by_a_dash():
     # The first draw encodes to "-----..." and must be redrawn.
     draws = iter([b"\xfb\xef\xbe" * 5 + b"\xfb", bytes(range(16))])
-    cluster_id = local_kafka.new_cluster_id(lambda n: next(draws))
+    cluster_id = node.new_cluster_id(lambda n: next(draws))
     assert cluster_id == "AAECAwQFBgcICQoLDA0ODw"
     assert len(cluster_id) == 22 and not cluster_id.startswith("-")

@@ -4,7 +4,8 @@ tests/faults/test_broker_restart.py, the SASL_SSL listener by tests/faults/test_
 
 from __future__ import annotations
 
-from wirestream.devbroker.local_kafka import LocalKafka, _server_properties
+from wirestream.devbroker.local_kafka import LocalKafka
+from wirestream.devbroker.node import server_properties
 
 
 def parsed(text: str) -> dict[str, str]:
@@ -12,7 +13,7 @@ def parsed(text: str) -> dict[str, str]:
 
 
 def test_without_options_the_broker_has_plaintext_and_controller_listeners_only(tmp_path):
-    settings = parsed(_server_properties(tmp_path, 9092, 9093))
+    settings = parsed(server_properties(tmp_path, 9092, 9093))
     assert settings["listeners"] == "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093"
     assert settings["listener.security.protocol.map"] == (
         "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
@@ -21,7 +22,7 @@ def test_without_options_the_broker_has_plaintext_and_controller_listeners_only(
 
 def test_more_listeners_and_settings_over_the_defaults(tmp_path):
     settings = parsed(
-        _server_properties(
+        server_properties(
             tmp_path,
             9092,
             9093,

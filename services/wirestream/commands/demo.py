@@ -39,7 +39,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from wirestream.commands.tail import dead_letter_line, item_line
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
-from wirestream.devbroker.local_kafka import LocalKafka, LocalKafkaError, find_cluster, free_port
+from wirestream.devbroker.detached import find_cluster
+from wirestream.devbroker.errors import LocalKafkaError
+from wirestream.devbroker.local_kafka import LocalKafka
+from wirestream.devbroker.node import free_port
 from wirestream.devbroker.subprocesses import stop_gracefully
 from wirestream.producer.cluster import quiet_client_logs
 from wirestream.producer.publisher import Publisher

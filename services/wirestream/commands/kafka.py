@@ -12,13 +12,10 @@ import sys
 import time
 from types import FrameType
 
-from wirestream.devbroker.local_kafka import (
-    DetachedBroker,
-    LocalKafka,
-    LocalKafkaError,
-    cluster_from_env,
-    default_version,
-)
+from wirestream.devbroker.detached import DetachedBroker, cluster_from_env
+from wirestream.devbroker.errors import LocalKafkaError
+from wirestream.devbroker.jars import default_version
+from wirestream.devbroker.local_kafka import LocalKafka
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ from wirestream.core.topics import (
     ensure_topics,
     pipeline_topic_specs,
 )
-from wirestream.devbroker.local_kafka import find_cluster
+from wirestream.devbroker.detached import find_cluster
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

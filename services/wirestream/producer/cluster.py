@@ -12,7 +12,7 @@ from dataclasses import replace
 from aiokafka.admin import AIOKafkaAdminClient
 
 from wirestream.core.config import Settings, settings_from
-from wirestream.devbroker.local_kafka import find_cluster
+from wirestream.devbroker.detached import find_cluster
 
 
 def client_settings(args: argparse.Namespace, service: str) -> Settings:
