@@ -4,6 +4,7 @@ judges items the way bench/realcopy.py documents."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 
 import orjson
@@ -95,3 +96,10 @@ def test_a_day_is_some_zones_midnight_and_an_item_without_a_time_was_published_w
     assert publication_day(amsterdam_midnight) == date(2026, 2, 26)
     unknown = _item(published_at=None, published_precision="none")
     assert publication_day(unknown) == date(2026, 2, 26)
+
+
+def test_the_corpus_meets_issue_12s_size_per_language():
+    counts = Counter(entry["expected"]["language"] for entry in MANIFEST)
+    assert sum(counts.values()) >= 120
+    assert counts["nl"] >= 40 and counts["en"] >= 40
+    assert all(counts[language] >= 10 for language in ("de", "fr", "es", "it", "pt"))
