@@ -63,7 +63,7 @@ def published(candidate: object) -> dict:
 
 def test_page_file_becomes_an_envelope_from_its_directory_and_mtime(tmp_path: Path) -> None:
     page = write_page(tmp_path / "anp" / "buitenland.txt", PAGE.encode())
-    assert published(page_file(page, root=tmp_path)) == {
+    assert published(*page_file(page, root=tmp_path)) == {
         "source": "anp",
         "fetched_at": "2026-03-09T12:30:15Z",
         "content_type": "text/plain",
@@ -74,7 +74,7 @@ def test_page_file_becomes_an_envelope_from_its_directory_and_mtime(tmp_path: Pa
 
 def test_source_flag_overrides_the_directory_name(tmp_path: Path) -> None:
     page = write_page(tmp_path / "anp" / "p.txt", PAGE.encode())
-    envelope = published(page_file(page, source="reuters"))
+    envelope = published(*page_file(page, source="reuters"))
     assert envelope["source"] == "reuters"
     assert envelope["id"] == "p.txt"
 
@@ -82,16 +82,16 @@ def test_source_flag_overrides_the_directory_name(tmp_path: Path) -> None:
 def test_non_utf8_page_is_decoded_by_charset_detection(tmp_path: Path) -> None:
     text = "Oekraïense autoriteiten melden vijftien doden bij Dnipro, zegt de Zwitserse justitie."
     page = write_page(tmp_path / "anp" / "cp1252.txt", (PAGE + text).encode("cp1252"))
-    body = published(page_file(page))["body"]
+    body = published(*page_file(page))["body"]
     assert "Oekraïne" in body
     assert "Oekraïense" in body
 
 
 def test_html_pages_are_marked_html_by_suffix_or_markup(tmp_path: Path) -> None:
     html = b"<html><body><p>VLADIVOSTOK (ANP) - Tekst.</p></body></html>"
-    by_suffix = published(page_file(write_page(tmp_path / "a" / "page.html", b"plain words")))
-    by_markup = published(page_file(write_page(tmp_path / "a" / "page.txt", html)))
-    plain = published(page_file(write_page(tmp_path / "a" / "plain.txt", PAGE.encode())))
+    by_suffix = published(*page_file(write_page(tmp_path / "a" / "page.html", b"plain words")))
+    by_markup = published(*page_file(write_page(tmp_path / "a" / "page.txt", html)))
+    plain = published(*page_file(write_page(tmp_path / "a" / "plain.txt", PAGE.encode())))
     assert by_suffix["content_type"] == "text/html"
     assert by_markup["content_type"] == "text/html"
     assert plain["content_type"] == "text/plain"
@@ -302,5 +302,5 @@ def test_one_content_type_sniffer_serves_produce_and_process():
     prolog = '<?xml version="1.0"?>\n<!-- scraped -->\n<html><body><p>Tekst</p></body></html>'
     assert sniff_content_type("page", prolog) == "text/html"
     assert sniff_content_type("page.txt", "Kop\nAMSTERDAM (ANP) - 3 < 4 is waar.") == "text/plain"
-    record = orjson.loads(process._page_envelope(prolog.encode(), "page", None))
+    (record,) = map(orjson.loads, process._file_envelopes(prolog.encode(), "page", None))
     assert record["content_type"] == "text/html"

@@ -3,7 +3,9 @@
     wirestream process [--all] [--fetched-at TIME] [--dead-letter FILE] PATH...
 
 PATH is an NDJSON file of raw envelopes (`.ndjson`/`.jsonl`, one per line), a text or HTML
-page file (wrapped in an envelope: content type by extension or sniffing; `fetched_at` from
+page file, or an agency document (NewsML-G2, NITF, IPTC 7901, ANPA 1312, ninjs, RSS/Atom:
+one envelope per item, format recognised from the content) (wrapped in envelopes: page
+content type by extension or sniffing; `fetched_at` from
 `--fetched-at`, else the file's modification time, or now for stdin), or `-` for stdin
 (NDJSON when it starts with `{`, else a page). Items go to stdout as NDJSON in input order;
 rejects go to the dead-letter file as NDJSON and as one summary line each to stderr.
@@ -25,9 +27,8 @@ import orjson
 from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Emit, Origin
 from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
-from wirestream.normalizer.text import decode_page
 from wirestream.pipeline import PipelineOptions, build_stages
-from wirestream.producer.envelope import page_envelope
+from wirestream.producer.envelope import file_envelopes
 
 STDIN = "-"
 _NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -106,14 +107,16 @@ def _records(paths: list[str], fetched_at: datetime | None) -> Iterator[InputRec
             if data.lstrip()[:1] == b"{":
                 yield from _envelope_lines(data.splitlines(), "<stdin>")
             else:
-                yield InputRecord(_page_envelope(data, "stdin", fetched_at), "<stdin>")
+                for envelope in _file_envelopes(data, "stdin", fetched_at):
+                    yield InputRecord(envelope, "<stdin>")
         elif path.lower().endswith(_NDJSON_SUFFIXES):
             with open(path, "rb") as lines:
                 yield from _envelope_lines(lines, path)
         else:
             file = Path(path)
             when = fetched_at or datetime.fromtimestamp(file.stat().st_mtime, UTC)
-            yield InputRecord(_page_envelope(file.read_bytes(), file.name, when), path)
+            for envelope in _file_envelopes(file.read_bytes(), file.name, when):
+                yield InputRecord(envelope, path)
 
 
 def _envelope_lines(lines: BinaryIO | list[bytes], name: str) -> Iterator[InputRecord]:
@@ -123,10 +126,11 @@ def _envelope_lines(lines: BinaryIO | list[bytes], name: str) -> Iterator[InputR
             yield InputRecord(line, f"{name}:{number}")
 
 
-def _page_envelope(data: bytes, name: str, fetched_at: datetime | None) -> bytes:
+def _file_envelopes(data: bytes, name: str, fetched_at: datetime | None) -> list[bytes]:
+    """A page as one envelope, an agency document as one per item (as the producer does)."""
     when = fetched_at or datetime.now(UTC)
-    envelope = page_envelope(decode_page(data), source=f"file:{name}", fetched_at=when, name=name)
-    return orjson.dumps(envelope)
+    envelopes = file_envelopes(data, source=f"file:{name}", fetched_at=when, name=name)
+    return [orjson.dumps(envelope) for envelope in envelopes]
 
 
 def _reject(dead_letter: DeadLetter, location: str, sink: BinaryIO | None) -> None:

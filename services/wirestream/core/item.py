@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-ITEM_SCHEMA_VERSION = "1.0.0"
+ITEM_SCHEMA_VERSION = "1.1.0"
 
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]
@@ -38,6 +38,27 @@ class Provenance(TypedDict):
     topic: str | None  # raw record's topic/partition/offset when read from Kafka
     partition: int | None
     offset: int | None
+
+
+class AgencySubject(TypedDict):
+    code: str | None  # as the agency codes it: "medtop:20000763", "04001000", "anpa:z"
+    name: str | None
+
+
+class AgencyItem(TypedDict):
+    """An agency format's own identity and metadata (schema 1.1.0), on items from one."""
+
+    format: str  # newsml-g2 | nitf | iptc7901 | anpa1312 | ninjs | rss | atom
+    guid: str | None
+    version: int | None
+    pubstatus: Literal["usable", "canceled", "withheld"]
+    urgency: int | None  # 1 (flash) .. 9
+    subjects: list[AgencySubject]
+    keywords: list[str]
+    byline: str | None
+    slugline: str | None
+    embargoed_until: str | None  # RFC 3339 UTC
+    first_created: str | None
 
 
 class Dedup(TypedDict):
@@ -74,6 +95,7 @@ class WireItem(TypedDict):
     word_count: int
     routing_key: str  # sends likely duplicates to one partition of wire.items
     provenance: Provenance
+    agency_item: NotRequired[AgencyItem]  # items from an agency format only
     # Added by the deduplicator.
     story_id: NotRequired[str]
     version: NotRequired[int]

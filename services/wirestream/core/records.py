@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-DEAD_LETTER_SCHEMA_VERSION = "1.0.0"
+DEAD_LETTER_SCHEMA_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,10 @@ class Reason(StrEnum):
     NO_ITEMS = "no_items"
     INVALID_ITEM = "invalid_item"
     STAGE_ERROR = "stage_error"
+    # Agency formats (1.1.0): an XML bomb or external entity, broken XML, an unknown root.
+    UNSAFE_XML = "unsafe_xml"
+    MALFORMED_XML = "malformed_xml"
+    UNKNOWN_FORMAT = "unknown_format"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from typing import Any
 
 import orjson
 
+from wirestream.core.media import CONTENT_TYPES
 from wirestream.core.records import Reason
 from wirestream.normalizer.text import control_ratio
 
-CONTENT_TYPES = ("text/plain", "text/html")
 _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
     r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
@@ -35,7 +35,7 @@ class EnvelopeError(Exception):
 class Envelope:
     source: str
     fetched_at: datetime  # aware, UTC
-    content_type: str  # one of CONTENT_TYPES
+    content_type: str  # one of CONTENT_TYPES (wirestream.core.media)
     body: str
     url: str | None
     id: str | None
@@ -115,7 +115,9 @@ def _content_type(document: dict[str, Any], source: str | None) -> str:
     media_type = text.split(";", 1)[0].strip().lower()  # "text/html; charset=utf-8"
     if media_type not in CONTENT_TYPES:
         raise EnvelopeError(
-            Reason.INVALID_ENVELOPE, f"content_type {text[:60]!r} is not text/plain or text/html"
+            Reason.INVALID_ENVELOPE,
+            f"content_type {text[:60]!r} is not text/plain, text/html or an agency format's"
+            " media type (README: formats in)",
         )
     return media_type
 

@@ -10,14 +10,16 @@ from typing import Any
 import xxhash
 
 from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
+from wirestream.core.media import SNIFFED_TYPES
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
-from wirestream.normalizer.dateline import Dateline, DatelineDate
+from wirestream.normalizer.dateline import Dateline, DatelineDate, parse_dateline
 from wirestream.normalizer.envelope import (
     Envelope,
     EnvelopeError,
     format_rfc3339,
     parse_envelope,
 )
+from wirestream.normalizer.formats import AgencyStory, FormatError, detect_format, parse_document
 from wirestream.normalizer.html import html_to_text
 from wirestream.normalizer.language import detect_language, load_model
 from wirestream.normalizer.page import Article, Teaser, split_page
@@ -28,6 +30,12 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 _FINGERPRINT_WORDS = 8
 _WORD = re.compile(r"\w+")
+# AP's typewriter dash after the agency: `ATLANTA (AP) _ Text`.
+_AP_DASH = re.compile(r"(?<=\)) _ (?=\S)")
+# A dateline element as written: `London (dpa) -`, `FORT WASHINGTON, Pa.`, `Rome`.
+_WRITTEN_DATELINE = re.compile(
+    r"(?P<raw>.*?)\s*(?:\((?P<agencies>[^()]{1,60})\))?[\s\-–—]*", re.DOTALL
+)
 
 
 class Normalizer:
@@ -56,6 +64,15 @@ class Normalizer:
 
     def _normalize(self, raw: bytes, origin: Origin) -> list[Outcome]:
         envelope = parse_envelope(raw, self.max_bytes)
+        format_name = detect_format(envelope.content_type, envelope.body)
+        if format_name is not None:
+            return self._normalize_format(format_name, envelope, raw, origin)
+        if envelope.content_type in SNIFFED_TYPES:
+            raise EnvelopeError(
+                Reason.UNKNOWN_FORMAT,
+                f"{envelope.content_type} body is none of the agency formats wirestream reads",
+                envelope.source,
+            )
         body = envelope.body
         if envelope.content_type == "text/html" or _HTML_START.match(body):
             body = html_to_text(body)
@@ -80,6 +97,122 @@ class Normalizer:
             item = _item(part, position, page_fields, envelope, raw_id, origin)
             outcomes.append(Emit(item["routing_key"], item))
         return outcomes
+
+    def _normalize_format(
+        self, format_name: str, envelope: Envelope, raw: bytes, origin: Origin
+    ) -> list[Outcome]:
+        """An agency document: one item per story, a dead letter per entry that is none."""
+        try:
+            stories = parse_document(format_name, envelope.body)
+        except FormatError as error:
+            raise EnvelopeError(error.reason, error.message, envelope.source) from None
+        raw_id = envelope.id or xxhash.xxh3_128_hexdigest(raw)
+        outcomes: list[Outcome] = []
+        for position, story in enumerate(stories):
+            if isinstance(story, FormatError):
+                message = f"{format_name} entry {position}: {story.message}"
+                outcomes.append(
+                    DeadLetter(story.reason, message, raw, self.name, origin, envelope.source)
+                )
+            else:
+                item = _story_item(story, position, envelope, raw_id, origin)
+                outcomes.append(Emit(item["routing_key"], item))
+        return outcomes
+
+
+def _story_item(
+    story: AgencyStory, position: int, envelope: Envelope, raw_id: str, origin: Origin
+) -> dict[str, Any]:
+    """A wire item from the story's own structure; the text's opening dateline is taken out
+    of the body (its agencies kept) and used where the format has no dateline element."""
+    paragraphs = list(story.paragraphs)
+    dateline = _written_dateline(story.dateline) if story.dateline else None
+    agencies = list(story.agencies) + list(dateline.agencies if dateline else ())
+    opening = parse_dateline(_AP_DASH.sub(" — ", paragraphs[0], count=1)) if paragraphs else None
+    if opening is not None:
+        in_text, rest = opening
+        paragraphs[0:1] = [rest] if rest.strip() else []
+        agencies.extend(in_text.agencies)
+        dateline = dateline or in_text
+    headline = story.headline
+    body_text = "\n\n".join(paragraphs) or headline or ""  # a flash may be a headline only
+    if story.published_at is not None:
+        published_at, precision = format_rfc3339(story.published_at), "minute"
+    else:
+        published_at, precision = _published(
+            None, dateline.date if dateline else None, envelope.fetched_at
+        )
+    return {
+        "schema_version": ITEM_SCHEMA_VERSION,
+        "id": _hash(f"{raw_id}\x1f{position}\x1f{headline}\x1f{body_text}"),
+        "kind": "teaser" if story.teaser else "article",
+        "headline": headline,
+        "body_text": body_text,
+        "subheadings": list(story.subheadings),
+        "section": None,
+        "language": _primary_language(story.language)
+        or detect_language(f"{headline}. {body_text}" if headline else body_text),
+        "dateline": _dateline_record(dateline) if dateline else None,
+        "agencies": [{"code": code, "name": None} for code in _unique(agencies)],
+        "published_at": published_at,
+        "published_precision": precision,
+        "fetched_at": format_rfc3339(envelope.fetched_at),
+        "source": envelope.source,
+        "word_count": word_count(body_text),
+        "routing_key": dateline.routing_key if dateline else text_fingerprint(body_text),
+        "provenance": {
+            "raw_id": raw_id,
+            "position": position,
+            "url": envelope.url or story.url,
+            "topic": origin.topic,
+            "partition": origin.partition if origin.topic is not None else None,
+            "offset": origin.offset,
+        },
+        "agency_item": _agency_item(story),
+    }
+
+
+def _agency_item(story: AgencyStory) -> dict[str, Any]:
+    """The format's own identity and metadata, kept for the deduplicator and downstream."""
+    return {
+        "format": story.format,
+        "guid": story.guid,
+        "version": story.version,
+        "pubstatus": story.pubstatus,
+        "urgency": story.urgency,
+        "subjects": [{"code": s.code, "name": s.name} for s in story.subjects],
+        "keywords": list(story.keywords),
+        "byline": story.byline,
+        "slugline": story.slugline,
+        "embargoed_until": _instant(story.embargoed_until),
+        "first_created": _instant(story.first_created),
+    }
+
+
+def _written_dateline(written: str) -> Dateline | None:
+    match = _WRITTEN_DATELINE.fullmatch(written.strip())
+    raw = match["raw"].strip(" ,") if match else ""
+    if not raw:
+        return None
+    agencies = tuple(a.strip() for a in (match["agencies"] or "").split("/") if a.strip())
+    return Dateline(raw, raw.split(",", 1)[0].strip().upper(), agencies, None)
+
+
+def _primary_language(tag: str | None) -> str | None:
+    """`it-IT` → `it`: the primary subtag, as the normalizer writes every language."""
+    primary = (tag or "").split("-", 1)[0].split("_", 1)[0].strip().lower()
+    return primary if 2 <= len(primary) <= 3 and primary.isalpha() else None
+
+
+def _unique(codes: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for code in codes:
+        seen.setdefault(code.upper(), code)
+    return list(seen.values())
+
+
+def _instant(instant: datetime | None) -> str | None:
+    return format_rfc3339(instant) if instant is not None else None
 
 
 def _item(

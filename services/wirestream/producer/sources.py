@@ -3,7 +3,8 @@
 Every source yields `Accepted` (an envelope and its JSON bytes) or `Rejected` (what was wrong
 and the original bytes), never nothing: the publisher counts and reports every rejection.
 
-A page file becomes one envelope: its bytes decoded by the normalizer's charset detection,
+A page file becomes one envelope (an agency document one per item, README: formats in): its
+bytes decoded by the normalizer's charset detection,
 `fetched_at` from the file's modification time, `source` from `--source` or else the name of
 the directory the page sits in (scrapers keep one directory per source), `id` its path.
 Files ending in .ndjson or .jsonl hold one envelope per line.
@@ -24,7 +25,7 @@ import orjson
 from wirestream.core.records import Reason
 from wirestream.normalizer import decode_page
 from wirestream.normalizer.envelope import EnvelopeError, parse_envelope
-from wirestream.producer.envelope import page_envelope
+from wirestream.producer.envelope import file_envelopes, page_envelope
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 # Reasons about an envelope's body, found only after its structure (and source) checked out.
@@ -54,23 +55,27 @@ class Rejected:
 Candidate = Accepted | Rejected
 
 
-def page_file(path: Path, *, root: Path | None = None, source: str | None = None) -> Candidate:
-    """One page file as one envelope; `root` (the directory given) makes the id relative."""
+def page_file(
+    path: Path, *, root: Path | None = None, source: str | None = None
+) -> Iterator[Candidate]:
+    """A page file as one envelope, or an agency document as one envelope per item (in
+    order); `root` (the directory given) makes the id relative."""
     where = str(path)
     try:
         data = path.read_bytes()
         mtime = path.stat().st_mtime
     except OSError as error:
-        return Rejected(where, Reason.UNDECODABLE, f"cannot read: {error.strerror}", b"")
+        yield Rejected(where, Reason.UNDECODABLE, f"cannot read: {error.strerror}", b"")
+        return
     relative = path.relative_to(root) if root is not None else Path(path.name)
-    envelope = page_envelope(
-        decode_page(data),
+    for envelope in file_envelopes(
+        data,
         source=source or path.resolve().parent.name or "files",
         fetched_at=datetime.fromtimestamp(mtime, UTC),
         name=path.name,
-        page_id=relative.as_posix(),
-    )
-    return Accepted(envelope["source"], orjson.dumps(envelope), where)
+        file_id=relative.as_posix(),
+    ):
+        yield Accepted(envelope["source"], orjson.dumps(envelope), where)
 
 
 def envelope_bytes(data: bytes, where: str) -> Candidate:
@@ -112,7 +117,7 @@ def file_candidates(
     if path.suffix.lower() in NDJSON_SUFFIXES:
         yield from ndjson_file(path)
     else:
-        yield page_file(path, root=root, source=source)
+        yield from page_file(path, root=root, source=source)
 
 
 def directory_files(root: Path) -> list[Path]:
