@@ -31,7 +31,7 @@ def test_is_a_stateful_stage_and_adds_the_dedup_fields():
         "dedup": {"status": "new", "matched_id": None, "similarity": None},
     }
     assert "dedup" not in item  # the input is not modified
-    assert dedup.decisions == {"new": 1, "update": 0, "duplicate": 0}
+    assert dedup.decisions == {"new": 1, "update": 0, "duplicate": 0, "kill": 0}
     assert dedup.entries() == 1
 
 

@@ -14,7 +14,7 @@ ITEM_SCHEMA_VERSION = "1.1.0"
 
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]
-DedupStatus = Literal["new", "update", "duplicate"]
+DedupStatus = Literal["new", "update", "duplicate", "kill"]  # kill: the agency withdrew it
 
 
 class DatelineRecord(TypedDict):

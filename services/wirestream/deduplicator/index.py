@@ -195,6 +195,17 @@ class StoryIndex:
         self._remember(item, story_id, version, shingles or item.shingles())
         return Decision(status, story_id, version, entry.item_id, similarity)
 
+    def latest_version(self, story_id: str) -> int | None:
+        """The newest remembered version of a story, None once it left the window."""
+        versions = self._stories.get(story_id)
+        return versions[-1].version if versions else None
+
+    def add_version(self, item: Sighting, story_id: str, version: int) -> None:
+        """Remember `item` as `version` of `story_id`, decided elsewhere (by the agency's
+        guid): later copies without a guid then find the story by this text too."""
+        self._advance(item.time)
+        self._remember(item, story_id, version, item.shingles())
+
     def _best_match(self, query: set[int], place: str | None) -> tuple[Entry, float] | None:
         """The remembered version that best matches: the first candidate (in the candidate
         index's order) wholly containing or contained in the query, else the most similar."""

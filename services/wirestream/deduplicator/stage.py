@@ -15,7 +15,9 @@ import orjson
 from xxhash import xxh3_64_intdigest
 
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
+from wirestream.deduplicator import state
 from wirestream.deduplicator.config import DedupConfig
+from wirestream.deduplicator.identity import IdentityIndex
 from wirestream.deduplicator.index import CandidateIndex, Decision, StoryIndex
 from wirestream.deduplicator.shingles import item_texts, shingle_hashes, words
 
@@ -132,7 +134,8 @@ _AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 class Deduplicator:
-    """`StatefulStage`: decides new / update / duplicate per item, state per partition.
+    """`StatefulStage`: decides new / update / duplicate / kill per item, state per partition
+    (the agency's guid first where an item has one: `identity.py`).
 
     Counters for the metrics layer: `decisions` (by status), `dead_letters`,
     `evictions()`, `entries()`.
@@ -150,7 +153,8 @@ class Deduplicator:
         self.config = config or DedupConfig()
         self._candidate_index = candidate_index
         self._partitions: dict[int, StoryIndex] = {}
-        self.decisions: dict[str, int] = {"new": 0, "update": 0, "duplicate": 0}
+        self._identities: dict[int, IdentityIndex] = {}  # agency guids, decided first
+        self.decisions: dict[str, int] = {"new": 0, "update": 0, "duplicate": 0, "kill": 0}
         self.dead_letters = 0
         self._evictions_of_revoked = 0
 
@@ -164,8 +168,9 @@ class Deduplicator:
             return [self._dead_letter(Reason.STAGE_ERROR, message, record, origin)]
 
     def _process(self, record: Any, origin: Origin) -> Outcome:
-        decision = self._partition(origin.partition).decide(
-            DedupInput(record, self.config.shingle_size)
+        sighting = DedupInput(record, self.config.shingle_size)
+        decision = self._identity_index(origin.partition).decide(
+            record, sighting, self._partition(origin.partition)
         )
         self.decisions[decision.status] += 1
         return Emit(
@@ -178,6 +183,14 @@ class Deduplicator:
         index = self._partitions.get(partition)
         if index is None:
             index = self._partitions[partition] = self._new_index()
+        return index
+
+    def _identity_index(self, partition: int) -> IdentityIndex:
+        index = self._identities.get(partition)
+        if index is None:
+            index = self._identities[partition] = IdentityIndex(
+                self.config.window_hours, self.config.max_entries
+            )
         return index
 
     def _new_index(self) -> StoryIndex:
@@ -202,22 +215,31 @@ class Deduplicator:
         """Restore a partition from its changelog. Raises `StateError` on unreadable state:
         deciding on a silently emptied partition would publish duplicates as new."""
         factory = self._candidate_index
+        records = list(changelog)
         self._partitions[partition] = StoryIndex.restore(
-            self.config, changelog, factory(self.config) if factory else None
+            self.config, records, factory(self.config) if factory else None
+        )
+        self._identities[partition] = IdentityIndex.restore(
+            self.config.window_hours, self.config.max_entries, records
         )
 
     def revoke(self, partition: int) -> None:
+        self._identities.pop(partition, None)
         index = self._partitions.pop(partition, None)
         if index is not None:
             self._evictions_of_revoked += index.evictions
 
     def drain_changes(self, partition: int) -> list[tuple[bytes, bytes | None]]:
         index = self._partitions.get(partition)
-        return index.drain_changes() if index is not None else []
+        identities = self._identities.get(partition)
+        return (index.drain_changes() if index is not None else []) + (
+            identities.drain_changes() if identities is not None else []
+        )
 
     def snapshot(self, partition: int) -> bytes:
         """A partition's whole state as one blob (see `StoryIndex.restore`)."""
-        return self._partition(partition).snapshot()
+        records = self._partition(partition).records()
+        return state.pack_records(records + self._identity_index(partition).records())
 
     # Counters
 
