@@ -20,7 +20,7 @@ from wirestream.commands.serve import binding_for
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.http import Health
 from wirestream.core.metrics import Metrics
-from wirestream.core.runtime import StageService
+from wirestream.core.runtime.service import StageService
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 
 # What a group coordinator answers while it is still loading on a fresh broker.

@@ -11,7 +11,7 @@ from aiokafka import ConsumerRecord
 
 from wirestream.core.chain import Chain
 from wirestream.core.records import Emit, Origin, Outcome, Reason
-from wirestream.core.runtime import (
+from wirestream.core.runtime.service import (
     HEADER_SOURCE_OFFSET,
     HEADER_SOURCE_TOPIC,
     Binding,

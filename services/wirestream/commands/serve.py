@@ -33,7 +33,7 @@ from wirestream.core.config import Settings, add_settings_arguments, settings_fr
 from wirestream.core.http import Health, HttpServer, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
-from wirestream.core.runtime import Binding, StageService, item_dict, raw_bytes
+from wirestream.core.runtime.service import Binding, StageService, item_dict, raw_bytes
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import find_cluster
 from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
