@@ -11,15 +11,14 @@ from aiokafka import ConsumerRecord
 
 from wirestream.core.chain import Chain
 from wirestream.core.records import Emit, Origin, Outcome, Reason
-from wirestream.core.runtime.service import (
+from wirestream.core.runtime.codec import (
     HEADER_SOURCE_OFFSET,
     HEADER_SOURCE_TOPIC,
-    Binding,
-    RecordTranslator,
     SourceTrace,
     item_dict,
     raw_bytes,
 )
+from wirestream.core.runtime.translate import Binding, RecordTranslator
 
 NOW = "2026-11-26T12:00:00.000Z"
 

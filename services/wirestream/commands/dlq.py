@@ -34,9 +34,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.core.runtime.codec import HEADER_REPLAYED_FROM
 from wirestream.producer.cluster import client_settings, quiet_client_logs, topic_partitions
 
-REPLAY_HEADER = "ws-replayed-from"
 TRUNCATED_MARK = "(original truncated to"
 
 
@@ -194,7 +194,7 @@ async def replay(settings: Settings, dlq_topic: str, plans: list[Replay]) -> int
                 plan.topic,
                 plan.value,
                 key=plan.key,
-                headers=[(REPLAY_HEADER, _trace(dlq_topic, plan.letter))],
+                headers=[(HEADER_REPLAYED_FROM, _trace(dlq_topic, plan.letter))],
             )
             for plan in plans
         ]

@@ -33,7 +33,9 @@ from wirestream.core.config import Settings, add_settings_arguments, settings_fr
 from wirestream.core.http import Health, HttpServer, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
-from wirestream.core.runtime.service import Binding, StageService, item_dict, raw_bytes
+from wirestream.core.runtime.codec import item_dict, raw_bytes
+from wirestream.core.runtime.service import StageService
+from wirestream.core.runtime.translate import Binding
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import find_cluster
 from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
