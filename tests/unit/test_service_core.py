@@ -140,6 +140,22 @@ def test_library_log_records_become_json_lines_too(log_lines):
     )
 
 
+def test_conditions_the_client_retries_are_warnings_not_errors(log_lines):
+    # Every start on a fresh broker logged "Group Coordinator Request failed" at ERROR while
+    # the coordinator loaded, although aiokafka retries it by itself.
+    configure_logging("normalizer", "INFO", stream=log_lines)
+    coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
+    coordinator.error("Group Coordinator Request failed: %s", "CoordinatorLoadInProgressError")
+    coordinator.error("Attempt to join group failed due to fatal error: %s", "Unknown")
+    logging.getLogger("someone.else").error("Group Coordinator Request failed: %s", "x")
+    events = [orjson.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert [(e["logger"], e["level"]) for e in events] == [
+        ("aiokafka.consumer.group_coordinator", "warning"),
+        ("aiokafka.consumer.group_coordinator", "error"),
+        ("someone.else", "error"),
+    ]
+
+
 def test_debug_level_keeps_aiokafka_authentication_exchanges_out(log_lines):
     configure_logging("enricher", "DEBUG", stream=log_lines)
     logging.getLogger("aiokafka.conn").debug("SCRAM client-final-message c=biws,r=nonce")

@@ -30,6 +30,28 @@ def _dumps(event: dict[str, Any], **_: Any) -> bytes:
     return orjson.dumps(event, default=str)
 
 
+# aiokafka logs these at ERROR and then retries them itself (a coordinator still loading on
+# start-up, a heartbeat lost in a rebalance): an on-call engineer should not be paged by them.
+_RETRIED_BY_CLIENT = (
+    "Group Coordinator Request failed",
+    "Heartbeat send request failed",
+    "OffsetCommit failed before join",
+    "Unable to update metadata from",
+)
+
+
+def library_level(record: logging.LogRecord) -> int:
+    """The level a library record is logged at: a retried, transient condition is a warning."""
+    if (
+        record.levelno >= logging.ERROR
+        and record.name.startswith("aiokafka")
+        and isinstance(record.msg, str)
+        and record.msg.startswith(_RETRIED_BY_CLIENT)
+    ):
+        return logging.WARNING
+    return record.levelno
+
+
 class _LibraryRecords(logging.Handler):
     """Hands standard-library log records (aiokafka's, aiohttp's) to structlog, so they come
     out as the same JSON lines, with a `logger` field, instead of plain text on stderr."""
@@ -37,7 +59,7 @@ class _LibraryRecords(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         log = structlog.get_logger().bind(logger=record.name)
         exc_info = {"exc_info": record.exc_info} if record.exc_info else {}
-        log.log(record.levelno, record.getMessage(), **exc_info)
+        log.log(library_level(record), record.getMessage(), **exc_info)
 
 
 def configure_logging(service: str, level: str = "INFO", stream: IO[bytes] | None = None) -> None:
