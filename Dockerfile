@@ -1,5 +1,6 @@
 # wirestream services: one image, the stage chosen by the command (see docker-compose.yml).
-FROM python:3.11-slim
+# Pinned to a patch release and Debian base so rebuilds are reproducible.
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -16,6 +17,6 @@ RUN pip install . \
 COPY samples ./samples
 
 USER wirestream
-# /metrics, /healthz, /readyz of every service (WIRESTREAM_METRICS_PORT).
-EXPOSE 9100
+# /metrics, /healthz, /readyz: each service on its own default port (WIRESTREAM_METRICS_PORT).
+EXPOSE 9480 9481 9482 9483 9484 9485
 CMD ["wirestream", "--help"]

@@ -9,6 +9,7 @@ import ast
 import copy
 import importlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -20,6 +21,7 @@ from ruamel.yaml import YAML
 
 from wirestream import cli
 from wirestream.core import config
+from wirestream.devbroker.jars import DEFAULT_KAFKA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -114,10 +116,47 @@ def test_mounted_host_paths_exist_in_the_repository(compose):
             assert (ROOT / service["build"] / "Dockerfile").is_file()
 
 
-def test_dockerfile_installs_the_package_on_python_3_11_slim():
+def test_dockerfile_installs_the_package_on_a_pinned_python_3_11_slim():
     lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
-    assert "FROM python:3.11-slim" in lines
+    (base,) = [line for line in lines if line.startswith("FROM ")]
+    # A patch release and a Debian release: `python:3.11-slim` moves under a rebuild.
+    assert re.fullmatch(r"FROM python:3\.11\.\d+-slim-[a-z]+", base), base
     assert any(line.strip().startswith("RUN pip install .") for line in lines)
+
+
+def test_the_kafka_image_runs_the_local_brokers_version(compose):
+    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{DEFAULT_KAFKA_VERSION}"
+
+
+def test_the_wirestream_image_is_built_once_and_run_by_every_wirestream_service(compose):
+    services = dict(wirestream_services(compose))
+    assert [name for name, service in services.items() if "build" in service] == ["topics"]
+    assert len({service["image"] for service in services.values()}) == 1
+    assert all(
+        service.get("pull_policy") == "never"
+        for name, service in services.items()
+        if "build" not in service
+    )
+
+
+def interpolated(text: str) -> dict[str, str]:
+    """`${NAME}`, `${NAME:-default}`, `${NAME:?error}` in a compose file: name -> operator."""
+    return {m[1]: m[2] or "" for m in re.finditer(r"\$\{([A-Z_][A-Z0-9_]*)(:[-?])?[^}]*\}", text)}
+
+
+def test_secrets_come_from_the_env_file_and_are_required():
+    variables = interpolated(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert variables["WIRESTREAM_INGEST_TOKEN"] == ":?"  # no open ingest endpoint
+    assert variables["GRAFANA_ADMIN_PASSWORD"] == ":?"  # no admin/admin
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#? ?([A-Z_][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    assert set(variables) <= documented, set(variables) - documented
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_interpolation_check_sees_each_form():
+    text = "a: ${A}\nb: ${B:-x}\nc: ${C:?set C}"
+    assert interpolated(text) == {"A": "", "B": ":-", "C": ":?"}
 
 
 def image_files() -> dict[str, Path]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import socket
 import ssl
+import subprocess
+import sys
 
 import aiohttp
 import orjson
@@ -13,12 +16,13 @@ import pytest
 import structlog
 
 from wirestream.core.config import (
+    METRICS_PORTS,
     Secret,
     add_settings_arguments,
     settings_from,
     settings_from_env,
 )
-from wirestream.core.http import Health, HttpServer, build_app
+from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 
@@ -38,6 +42,27 @@ def test_defaults_name_the_service_group_and_topics():
     assert settings.exactly_once
     assert settings.consumer_kwargs()["isolation_level"] == "read_committed"
     assert settings.consumer_kwargs()["enable_auto_commit"] is False
+
+
+def test_each_service_has_its_own_metrics_port_clear_of_node_exporter():
+    ports = {name: settings_from_env(name, {}).metrics_port for name in METRICS_PORTS}
+    assert len(set(ports.values())) == len(ports)  # side by side on one host without a clash
+    assert 9100 not in ports.values()  # node_exporter's port
+    overridden = settings_from_env("enricher", {"WIRESTREAM_METRICS_PORT": "0"})
+    assert overridden.metrics_port == 0
+
+
+async def test_a_busy_port_is_named_not_a_traceback():
+    first = HttpServer(build_app(Health(), Metrics("normalizer").registry), "127.0.0.1", 0)
+    await first.start()
+    try:
+        second = HttpServer(
+            build_app(Health(), Metrics("enricher").registry), "127.0.0.1", first.port
+        )
+        with pytest.raises(PortInUse, match=f"port {first.port} on 127.0.0.1 is already in use"):
+            await second.start()
+    finally:
+        await first.stop()
 
 
 def test_environment_then_flags_override_defaults():
@@ -235,3 +260,24 @@ async def test_http_endpoints_follow_health_and_accept_extra_routes():
             assert (await get("/readyz"))[0] == 503
     finally:
         await server.stop()
+
+
+WIRESTREAM = (sys.executable, "-m", "wirestream.cli")
+
+
+def test_serve_on_a_busy_metrics_port_says_so_in_one_line():
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*WIRESTREAM, "serve", "normalizer", "--metrics-port", str(port), "--bootstrap", "x:1"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"wirestream serve: metrics port {port} on 0.0.0.0 is already in use; choose another"
+        " with --metrics-port or WIRESTREAM_METRICS_PORT (0 picks a free port)"
+    ]

@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
-from wirestream.core.http import Health, HttpServer, build_app
+from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.producer.cluster import client_settings, quiet_client_logs
@@ -120,8 +120,9 @@ async def _produce(
         loop.add_signal_handler(signum, stop.set)
     try:
         server = await _http_server(args, settings, listen, publisher, metrics)
-    except OSError as error:  # the port is taken, or the host is not ours
-        print(f"wirestream produce: cannot listen: {error}", file=sys.stderr)
+    except (PortInUse, OSError) as error:  # the port is taken, or the host is not ours
+        flag = "--http" if listen is not None else "--metrics-port"
+        print(f"wirestream produce: cannot listen: {error} (see {flag})", file=sys.stderr)
         await producer.stop()
         return 1
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress

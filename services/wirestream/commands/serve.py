@@ -26,11 +26,12 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
 from dataclasses import replace
 
 from wirestream.core import config
 from wirestream.core.config import Settings, add_settings_arguments, settings_from
-from wirestream.core.http import Health, HttpServer, build_app
+from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.codec import item_dict, raw_bytes
@@ -83,7 +84,15 @@ def run(args: argparse.Namespace) -> int:
     if not (args.bootstrap or os.environ.get("WIRESTREAM_BOOTSTRAP")):
         settings = replace(settings, bootstrap=find_cluster() or settings.bootstrap)
     configure_logging(args.service, settings.log_level)
-    return asyncio.run(serve(settings, binding_for(args.service, settings), args.create_topics))
+    try:
+        return asyncio.run(serve(settings, binding_for(args.service, settings), args.create_topics))
+    except PortInUse as busy:
+        print(
+            f"wirestream serve: metrics {busy}; choose another with --metrics-port or"
+            " WIRESTREAM_METRICS_PORT (0 picks a free port)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 async def serve(settings: Settings, binding: Binding, create_topics: bool = False) -> int:

@@ -21,7 +21,9 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_SESSION_TIMEOUT_MS` (`--session-timeout-ms`): 10000
 - `WIRESTREAM_HEARTBEAT_INTERVAL_MS` (`--heartbeat-interval-ms`): 3000
 - `WIRESTREAM_METRICS_HOST` (`--metrics-host`): `0.0.0.0`
-- `WIRESTREAM_METRICS_PORT` (`--metrics-port`): 9100; 0 picks a free port (logged)
+- `WIRESTREAM_METRICS_PORT` (`--metrics-port`): the service's own port (pipeline 9480,
+  normalizer 9481, deduplicator 9482, enricher 9483, ninjs 9484, producer 9485); 0 picks a
+  free port (logged)
 - `WIRESTREAM_LOG_LEVEL` (`--log-level`): `INFO`
 - `WIRESTREAM_SECURITY_PROTOCOL` (`--security-protocol`): `PLAINTEXT` (`SSL`, `SASL_SSL`, …)
 - `WIRESTREAM_SASL_MECHANISM` (`--sasl-mechanism`): none (`PLAIN`, `SCRAM-SHA-256`, …)
@@ -48,6 +50,17 @@ GUARANTEES: tuple[str, ...] = get_args(Guarantee)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PREFIX = "WIRESTREAM_"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+# Each service's own metrics port, clear of node_exporter's 9100 and of each other, so services
+# started side by side on one host never collide by default.
+METRICS_PORTS = {
+    "pipeline": 9480,
+    "normalizer": 9481,
+    "deduplicator": 9482,
+    "enricher": 9483,
+    "ninjs": 9484,
+    "producer": 9485,
+}
+DEFAULT_METRICS_PORT = METRICS_PORTS["pipeline"]
 
 
 class Secret:
@@ -124,7 +137,7 @@ class Settings:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     metrics_host: str = "0.0.0.0"
-    metrics_port: int = 9100
+    metrics_port: int = DEFAULT_METRICS_PORT
     log_level: str = "INFO"
     security: Security = field(default_factory=Security)
 
@@ -245,7 +258,8 @@ def settings_from_env(service: str, environ: Mapping[str, str] | None = None) ->
             bootstrap=bootstrap,
             topics=PipelineTopics.from_env(env),
             security=Security(**_overrides(security, _SECURITY_ENV)),
-            **_overrides(plain, _ENV_FIELDS),
+            **{"metrics_port": METRICS_PORTS.get(service, DEFAULT_METRICS_PORT)}
+            | _overrides(plain, _ENV_FIELDS),
         )
     )
 

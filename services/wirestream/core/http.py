@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 
 import orjson
@@ -82,6 +83,14 @@ def build_app(
     return app
 
 
+class PortInUse(Exception):
+    """The port another process (a second service, node_exporter) already listens on."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"port {port} on {host} is already in use")
+        self.host, self.port = host, port
+
+
 class HttpServer:
     """Runs an aiohttp application on `host:port` (port 0: a free port, see `.port`)."""
 
@@ -93,7 +102,13 @@ class HttpServer:
     async def start(self) -> None:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(self.host, self.port) from None
+            raise
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
