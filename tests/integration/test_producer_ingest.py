@@ -43,16 +43,17 @@ def envelope(page_id: str, source: str = "anp", body: str = BODY) -> bytes:
 @contextlib.asynccontextmanager
 async def ingest_server(
     bootstrap: str, topic: str, *, token: str | None = None, **limits: int
-) -> AsyncIterator[tuple[str, Publisher]]:
+) -> AsyncIterator[tuple[str, Publisher, Metrics]]:
     """The ingest routes on H5a's app, publishing to `topic`; yields the base URL."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     publisher = Publisher(producer, topic, max_record_bytes=limits.pop("max_record_bytes", 10**6))
-    routes = ingest_routes(publisher, token=token, **limits)
-    server = HttpServer(build_app(Health(), Metrics("producer").registry, routes), "127.0.0.1", 0)
+    metrics = Metrics("producer")
+    routes = ingest_routes(publisher, metrics=metrics, token=token, **limits)
+    server = HttpServer(build_app(Health(), metrics.registry, routes), "127.0.0.1", 0)
     await server.start()
     try:
-        yield server.url, publisher
+        yield server.url, publisher, metrics
     finally:
         await server.stop()
         await producer.stop()
@@ -64,6 +65,7 @@ async def test_ingest_status_codes_and_what_reaches_the_topic(kafka_bootstrap):
         ingest_server(kafka_bootstrap, topics.raw, max_body_bytes=8192, max_record_bytes=4096) as (
             url,
             publisher,
+            metrics,
         ),
         aiohttp.ClientSession() as http,
     ):
@@ -105,9 +107,19 @@ async def test_ingest_status_codes_and_what_reaches_the_topic(kafka_bootstrap):
             assert response.status == 413
 
     assert publisher.stats.published == 4
-    # Rejected envelopes are counted (the batch's bad line, the non-JSON and the array); a
-    # refused request (empty, too large) is answered to its client and holds no envelope.
-    assert publisher.stats.rejected_total == 3
+    # A refused request is the client's error: answered and counted by status, never a
+    # producer dead letter (nothing reached Kafka, so `dlq list` has nothing to show).
+    assert publisher.stats.rejected_total == 0
+    text = metrics.exposition().decode()
+    responses = {
+        status: f'wirestream_ingest_responses_total{{service="producer",status="{status}"}}'
+        for status in ("202", "400", "401", "413", "503")
+    }
+    counted = {status: line for status, line in responses.items() if line in text}
+    assert counted == responses  # every status exists, at zero when never answered
+    for status, expected in (("202", 2), ("400", 4), ("401", 0), ("413", 3), ("503", 0)):
+        assert f"{responses[status]} {expected}.0" in text, status
+    assert "wirestream_dead_letters_total{" not in text
     async with TopicReader(kafka_bootstrap, topics.raw) as reader:
         await reader.until(4)
         records = await reader.drain()
@@ -135,19 +147,23 @@ async def test_produce_http_requires_the_token_and_counts_in_metrics(kafka_boots
             wrong = {"Authorization": "Bearer nope"}
             async with http.post(f"{url}/ingest", data=envelope("x"), headers=wrong) as response:
                 assert response.status == 401
-            right = {"Authorization": "Bearer s3cret"}
+            right = {"Authorization": "bearer s3cret"}  # the scheme in any case, RFC 7235
             async with http.post(f"{url}/ingest", data=envelope("x"), headers=right) as response:
                 assert response.status == 202
             async with http.get(f"{url}/metrics") as response:
                 metrics = await response.text()
         produced = f'wirestream_records_produced_total{{service="producer",topic="{topics.raw}"}}'
         assert f"{produced} 1.0" in metrics
+        assert 'wirestream_ingest_responses_total{service="producer",status="401"} 2.0' in metrics
+        assert 'wirestream_ready{service="producer"} 1.0' in metrics  # in the $service selector
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
     assert "s3cret" not in (out + err).decode()  # the token never shows in logs
     assert f"1 published to {topics.raw}" in err.decode()
+    refusals = [orjson.loads(line) for line in out.splitlines() if b"ingest_refused" in line]
+    assert [(r["level"], r["status"]) for r in refusals] == [("warning", 401), ("warning", 401)]
     async with TopicReader(kafka_bootstrap, topics.raw) as reader:
         [record] = await reader.until(1)
     assert orjson.loads(record.value)["id"] == "x"

@@ -183,7 +183,9 @@ async def _http_server(
     health = Health()
     if listen is not None:
         token = args.token or os.environ.get(TOKEN_ENV) or None
-        routes = ingest_routes(publisher, max_body_bytes=args.max_body_bytes, token=token)
+        routes = ingest_routes(
+            publisher, metrics=metrics, max_body_bytes=args.max_body_bytes, token=token
+        )
         server = HttpServer(build_app(health, metrics.registry, routes), *listen)
     elif args.metrics_port is not None:
         app = build_app(health, metrics.registry)
@@ -192,6 +194,7 @@ async def _http_server(
         return None
     await server.start()
     health.set_ready()
+    metrics.ready.labels(metrics.service).set(1)  # the producer shows in dashboards' selectors
     get_logger().info("http_listening", url=server.url, topic=publisher.topic)
     if listen is not None:
         print(f"wirestream produce: ingest at {server.url}/ingest", file=sys.stderr)

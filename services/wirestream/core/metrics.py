@@ -39,6 +39,8 @@ Name (type; labels): meaning.
   `errors.<enricher>`; deduplicator `evictions` (window/cap evictions of remembered items)
 - `wirestream_ready` (gauge; `service`): 1 when assigned partitions are restored and being
   processed
+- `wirestream_ingest_responses_total` (counter; `service`, `status`): HTTP ingest answers by
+  status code (202 accepted; 400, 401, 413 refused to the client; 503 broker unavailable)
 """
 
 from __future__ import annotations
@@ -167,6 +169,12 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("wirestream_ready", "1 when ready", svc, registry=r)
+        self.ingest_responses = Counter(
+            "wirestream_ingest_responses",
+            "HTTP ingest responses by status code",
+            [*svc, "status"],
+            registry=r,
+        )
 
     def expect(self, consumes: str, produces: Iterable[str], decides: bool) -> None:
         """Create at zero the series this service will move, so that Prometheus sees them
