@@ -93,7 +93,7 @@ def test_detached_state_round_trips_and_a_dead_pid_is_not_alive(monkeypatch, tmp
     monkeypatch.setenv("WIRESTREAM_RUN_DIR", str(tmp_path))
     assert DetachedBroker.load() is None
     # Our own pid is alive but is no Kafka broker: it must not count (or be killed).
-    impostor = DetachedBroker(os.getpid(), "127.0.0.1:1", str(tmp_path / "gone"), "4.1.2")
+    impostor = DetachedBroker([os.getpid()], "127.0.0.1:1", str(tmp_path / "gone"), "4.1.2")
     state = impostor.save()
     assert state == tmp_path / "kafka" / "broker.json"
     assert DetachedBroker.load() == impostor

@@ -20,6 +20,16 @@ DAY_MS = 24 * HOUR_MS
 DEFAULT_PARTITIONS = 6
 DEFAULT_DEDUP_WINDOW_MS = 72 * HOUR_MS
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+MAX_REPLICATION = 3
+
+
+def durability(brokers: int) -> tuple[int, int]:
+    """Replication factor and ``min.insync.replicas`` for a cluster of `brokers`: three copies
+    of which two must have a write before it is acknowledged once there are three brokers, so
+    an acknowledged record survives the loss of any one broker and the topic stays writable
+    while one is down (one and one on a single development broker)."""
+    replication = max(1, min(MAX_REPLICATION, brokers))
+    return replication, max(1, replication - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +68,21 @@ class TopicSpec:
 
     name: str
     partitions: int
-    replication: int = 1
+    replication: int | None = None  # None: sized to the cluster by `durability`
     config: Mapping[str, str] = field(default_factory=dict)
 
+    def sized_for(self, brokers: int) -> TopicSpec:
+        """This spec with the replication (and ``min.insync.replicas``) a cluster of `brokers`
+        gets; an explicit replication is kept."""
+        if self.replication is not None:
+            return self
+        replication, min_insync = durability(brokers)
+        config = {"min.insync.replicas": str(min_insync), **self.config}
+        return replace(self, replication=replication, config=config)
+
     def new_topic(self) -> NewTopic:
+        if self.replication is None:
+            raise TopicError(f"topic {self.name!r} has no replication factor: size it first")
         return NewTopic(
             self.name, self.partitions, self.replication, topic_configs=dict(self.config)
         )
@@ -72,7 +93,7 @@ def pipeline_topic_specs(
     *,
     partitions: int = DEFAULT_PARTITIONS,
     dlq_partitions: int = 1,
-    replication: int = 1,
+    replication: int | None = None,
     story_retention_ms: int = 30 * DAY_MS,
     dlq_retention_ms: int = 14 * DAY_MS,
     dedup_window_ms: int = DEFAULT_DEDUP_WINDOW_MS,
@@ -104,7 +125,7 @@ def pipeline_topic_specs(
 
 
 class TopicError(RuntimeError):
-    """The cluster refused to create a topic."""
+    """A topic could not be created: the cluster refused it, or its spec is incomplete."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +146,8 @@ async def ensure_topics(
     timeout_s: float = 30.0,
     **client_options: Any,
 ) -> TopicReport:
-    """Create the topics that do not exist yet; existing ones are left as they are.
+    """Create the topics that do not exist yet; existing ones are left as they are. Specs
+    without a replication factor get the one the cluster's size calls for (`durability`).
 
     Idempotent, and safe when another process creates the same topics concurrently. Returns
     once every topic's partitions show in the broker's metadata, so callers can produce at
@@ -136,7 +158,8 @@ async def ensure_topics(
     await admin.start()
     try:
         present = set(await admin.list_topics())
-        missing = [spec for spec in specs if spec.name not in present]
+        brokers = len((await admin.describe_cluster())["brokers"])
+        missing = [spec.sized_for(brokers) for spec in specs if spec.name not in present]
         created: list[str] = []
         raced: list[str] = []
         if missing:

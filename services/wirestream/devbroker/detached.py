@@ -1,5 +1,6 @@
-"""Brokers that outlive the command that started them (`wirestream kafka start --detach`),
-recorded in a state file, and how commands find the cluster to talk to."""
+"""Brokers that outlive the command that started them (`wirestream kafka start --detach`, one
+or a cluster of several), recorded in a state file, and how commands find the cluster to
+talk to."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ def run_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class DetachedBroker:
-    """A broker left running by ``wirestream kafka start --detach``, recorded in a state file."""
+    """The broker(s) left running by ``wirestream kafka start --detach``: one process per
+    node, all under `directory`; recorded in a state file."""
 
-    pid: int
+    pids: list[int]
     bootstrap: str
     directory: str
     version: str
@@ -39,8 +41,11 @@ class DetachedBroker:
     def load(cls, directory: Path | None = None) -> DetachedBroker | None:
         state = (directory or run_dir()) / "broker.json"
         try:
-            return cls(**json.loads(state.read_text()))
-        except (OSError, ValueError, TypeError):
+            recorded = json.loads(state.read_text())
+            if "pid" in recorded:  # recorded before clusters: one broker
+                recorded["pids"] = [recorded.pop("pid")]
+            return cls(**recorded)
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
 
     def save(self, directory: Path | None = None) -> Path:
@@ -53,29 +58,38 @@ class DetachedBroker:
     def forget(directory: Path | None = None) -> None:
         ((directory or run_dir()) / "broker.json").unlink(missing_ok=True)
 
+    def running(self) -> list[int]:
+        """The pids still running and still ours (not unrelated processes that reused them)."""
+        return [pid for pid in self.pids if self._ours(pid)]
+
     def alive(self) -> bool:
-        """Running, and still our broker (not an unrelated process that reused the pid)."""
-        if not pid_alive(self.pid):
+        """Every node runs."""
+        return len(self.running()) == len(self.pids)
+
+    def _ours(self, pid: int) -> bool:
+        if not pid_alive(pid):
             return False
         try:
-            command = Path(f"/proc/{self.pid}/cmdline").read_bytes().split(b"\0")
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             return True  # no /proc to check against: trust the pid
         return b"kafka.Kafka" in command and any(self.directory.encode() in a for a in command)
 
     def stop(self, timeout: float = 20.0) -> bool:
-        """Stop it and remove its directory. Returns False if it was not running."""
-        was_alive = self.alive()
-        if was_alive:
+        """Stop every node still running and remove the directory. Returns False if none
+        was running."""
+        running = self.running()
+        for pid in running:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while pid_alive(self.pid) and time.monotonic() < deadline:
-                time.sleep(0.2)
+                os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while any(pid_alive(pid) for pid in running) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in running:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)
         shutil.rmtree(self.directory, ignore_errors=True)
-        return was_alive
+        return bool(running)
 
 
 def find_cluster(explicit: str | None = None) -> str | None:
@@ -87,7 +101,7 @@ def find_cluster(explicit: str | None = None) -> str | None:
     if external:
         return external
     detached = DetachedBroker.load()
-    return detached.bootstrap if detached and detached.alive() else None
+    return detached.bootstrap if detached and detached.running() else None
 
 
 def pid_alive(pid: int) -> bool:

@@ -32,6 +32,7 @@ from wirestream.devbroker.detached import DetachedBroker
 from wirestream.devbroker.errors import LocalKafkaError, PortTaken
 from wirestream.devbroker.jars import default_version, require_tool, resolve_jars
 from wirestream.devbroker.node import (
+    ClusterNode,
     another_free_port,
     free_port,
     log4j2_properties,
@@ -70,11 +71,13 @@ class LocalKafka:
         listeners: Mapping[str, str] | None = None,
         properties: Mapping[str, str] | None = None,
         format_args: Sequence[str] = (),
+        node: ClusterNode | None = None,
     ) -> None:
         """`listeners`: more listeners beside PLAINTEXT, name -> security protocol (e.g.
         ``{"SECURE": "SASL_SSL"}``), each on a free port (`listener_ports`); `properties`:
         broker settings over the defaults (keystores, SASL); `format_args`: more arguments
-        for the storage format (e.g. ``--add-scram``). The readiness probe uses PLAINTEXT."""
+        for the storage format (e.g. ``--add-scram``). The readiness probe uses PLAINTEXT.
+        `node`: this broker's place in a multi-node cluster (`LocalCluster` makes them)."""
         self.version = version or default_version()
         self.requested_port = port
         self.start_timeout = start_timeout
@@ -85,6 +88,7 @@ class LocalKafka:
         self.listeners = dict(listeners or {})
         self.properties = dict(properties or {})
         self.format_args = list(format_args)
+        self.node = node
         self.listener_ports: dict[str, int] = {}
         self.port: int | None = None
         self.directory: Path | None = None
@@ -145,28 +149,52 @@ class LocalKafka:
                 self.stop()
                 raise
 
+    def launch(self) -> None:
+        """Format storage and start the JVM without waiting for it: a cluster's nodes only
+        answer once a majority of its controllers runs, so they are all launched first."""
+        if self.process is not None:
+            raise LocalKafkaError(f"already running at {self.bootstrap}")
+        java = require_tool("java", "Java 17+ (apt-get install openjdk-17-jre-headless)")
+        self._launch(java, resolve_jars(self.version))
+
     def _launch(self, java: str, libs: Path) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="wirestream-kafka-"))
-        self.port = self.requested_port or free_port()
-        taken = {self.port}
-        controller_port = another_free_port(taken)
+        node = self.node
+        if node is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="wirestream-kafka-"))
+            self.port = self.requested_port or free_port()
+            taken = {self.port}
+            controller_port = another_free_port(taken)
+            self.cluster_id = new_cluster_id()
+        else:
+            self.directory = node.directory
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.port, controller_port = node.port, node.controller_port
+            taken = {*node.taken}
+            self.cluster_id = node.cluster_id
         self.listener_ports = {name: another_free_port(taken) for name in self.listeners}
         properties = self.directory / "server.properties"
         listeners = {n: (p, self.listener_ports[n]) for n, p in self.listeners.items()}
         properties.write_text(
             server_properties(
-                self.directory / "data", self.port, controller_port, listeners, self.properties
+                self.directory / "data",
+                self.port,
+                controller_port,
+                listeners,
+                self.properties,
+                node_id=node.node_id if node else 1,
+                voters=node.voters if node else None,
             )
         )
         log4j = self.directory / "log4j2.properties"
         log4j.write_text(log4j2_properties(self.log_file))
         classpath = f"{libs}/*"
-        self.cluster_id = new_cluster_id()
         jvm = [java, f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
         # -g ignores an already formatted directory, so a retried start does not fail on it.
+        # A lone node makes itself the quorum (--standalone); a cluster's voters are fixed.
+        quorum = [] if node else ["--standalone"]
         storage_args = ["-t", self.cluster_id, "-c", str(properties), "-g", *self.format_args]
         formatted = subprocess.run(
-            [*jvm, "kafka.tools.StorageTool", "format", "--standalone", *storage_args],
+            [*jvm, "kafka.tools.StorageTool", "format", *quorum, *storage_args],
             capture_output=True,
             text=True,
             timeout=self.start_timeout,
@@ -204,7 +232,11 @@ class LocalKafka:
                 start_new_session=True,
             )
 
-    def _await_ready(self) -> None:
+    def await_ready(self, brokers: int = 1) -> None:
+        """Wait until this node answers metadata listing at least `brokers` brokers."""
+        self._await_ready(brokers)
+
+    def _await_ready(self, brokers: int = 1) -> None:
         assert self.process is not None
         deadline = time.monotonic() + self.start_timeout
         last_error = "port never accepted a connection"
@@ -217,7 +249,7 @@ class LocalKafka:
                 )
             if port_accepts(self.port or 0):
                 try:
-                    run_in_thread(metadata_probe(self.bootstrap, self.cluster_id or ""))
+                    run_in_thread(metadata_probe(self.bootstrap, self.cluster_id or "", brokers))
                 except Exception as error:  # not ready yet: keep polling until the deadline
                     last_error = f"metadata request failed: {error!r}"
                 else:
@@ -264,9 +296,23 @@ class LocalKafka:
         _stop_group(process, self.stop_timeout)
         self._disarm_watchdog()
         time.sleep(downtime)
+        self.revive()
+
+    def kill(self) -> None:
+        """SIGKILL the broker as a crash does: no shutdown, no flush; data and ports stay
+        for `revive`."""
+        if self.process is None:
+            raise LocalKafkaError("the local broker is not running")
+        process, self.process = self.process, None
+        _stop_group(process, 0, signal.SIGKILL)
+        self._disarm_watchdog()
+
+    def revive(self, brokers: int = 1) -> None:
+        """Start a stopped or killed broker again on its ports, data and cluster id; returns
+        when it answers metadata listing `brokers` brokers."""
         try:
             self._spawn()
-            self._await_ready()
+            self._await_ready(brokers)
         except BaseException:
             self.stop()
             raise
@@ -288,7 +334,7 @@ class LocalKafka:
         if self.process is None or self.directory is None:
             raise LocalKafkaError("the local broker is not running")
         broker = DetachedBroker(
-            pid=self.process.pid,
+            pids=[self.process.pid],
             bootstrap=self.bootstrap,
             directory=str(self.directory),
             version=self.broker_version or self.version,
@@ -314,11 +360,13 @@ class LocalKafka:
             watchdog.wait()
 
 
-def _stop_group(process: subprocess.Popen[bytes], timeout: float) -> None:
+def _stop_group(
+    process: subprocess.Popen[bytes], timeout: float, signum: int = signal.SIGTERM
+) -> None:
     pgid = process.pid  # start_new_session made the broker its group's leader
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
+            os.killpg(pgid, signum)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -7,7 +7,42 @@ import base64
 import os
 import socket
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+from wirestream.core.topics import durability
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterNode:
+    """One node's place in a multi-node cluster: its id, directory and ports, and what every
+    node shares (the cluster id, the voters: node id -> controller port)."""
+
+    node_id: int
+    directory: Path
+    port: int
+    controller_port: int
+    voters: Mapping[int, int]
+    cluster_id: str
+    taken: frozenset[int]  # every port the cluster uses, so a node's extra listeners avoid them
+
+
+def cluster_nodes(root: Path, size: int, first_port: int | None = None) -> list[ClusterNode]:
+    """`size` nodes (ids 1..size) under `root`, each with its own free ports and directory;
+    `first_port` is node 1's client port if given."""
+    taken: set[int | None] = {first_port}
+    ports = [
+        first_port or another_free_port(taken),
+        *(another_free_port(taken) for _ in range(size - 1)),
+    ]
+    controllers = [another_free_port(taken) for _ in range(size)]
+    voters = dict(zip(range(1, size + 1), controllers, strict=True))
+    cluster_id = new_cluster_id()
+    used = frozenset(p for p in taken if p is not None)
+    return [
+        ClusterNode(node, root / f"node-{node}", port, voters[node], voters, cluster_id, used)
+        for node, port in zip(range(1, size + 1), ports, strict=True)
+    ]
 
 
 def new_cluster_id(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
@@ -32,16 +67,22 @@ def server_properties(
     controller_port: int,
     listeners: Mapping[str, tuple[str, int]] | None = None,
     properties: Mapping[str, str] | None = None,
+    *,
+    node_id: int = 1,
+    voters: Mapping[int, int] | None = None,
 ) -> str:
     """The broker's settings; `listeners` adds named listeners (name -> (security protocol,
-    port)) beside PLAINTEXT, `properties` is written last and wins."""
+    port)) beside PLAINTEXT, `properties` is written last and wins. `voters` (node id ->
+    controller port) makes this node one of a cluster's fixed controller quorum; without it
+    the node is a cluster of its own."""
     extra = listeners or {}
+    replication, min_insync = durability(len(voters) if voters else 1)
     addresses = "".join(f",{name}://127.0.0.1:{port}" for name, (_, port) in extra.items())
     protocols = "".join(f",{name}:{protocol}" for name, (protocol, _) in extra.items())
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
+        "node.id": str(node_id),
+        **quorum_settings(controller_port, voters),
         "listeners": (
             f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}{addresses}"
         ),
@@ -53,20 +94,32 @@ def server_properties(
         "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT{protocols}",
         "log.dirs": str(log_dir),
         "num.partitions": "1",
-        "offsets.topic.replication.factor": "1",
+        "offsets.topic.replication.factor": str(replication),
         "offsets.topic.num.partitions": "6",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(replication),
+        "transaction.state.log.min.isr": str(min_insync),
         "transaction.state.log.num.partitions": "6",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(replication),
+        "share.coordinator.state.topic.min.isr": str(min_insync),
         "group.initial.rebalance.delay.ms": "0",
         # The default 128 MiB cleaner buffer does not fit the small test heap.
         "log.cleaner.dedupe.buffer.size": "2097152",
         "auto.create.topics.enable": "false",
+        # Topics created without an explicit setting (by the admin client) get the same.
+        "default.replication.factor": str(replication),
+        "min.insync.replicas": str(min_insync),
         **(properties or {}),
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def quorum_settings(controller_port: int, voters: Mapping[int, int] | None) -> dict[str, str]:
+    """How a node finds the controller quorum: a fixed voter set (``id@host:port``, formatted
+    without ``--standalone``) in a cluster, its own controller when it is alone."""
+    if not voters:
+        return {"controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}"}
+    listed = ",".join(f"{node}@127.0.0.1:{port}" for node, port in sorted(voters.items()))
+    return {"controller.quorum.voters": listed}
 
 
 def another_free_port(taken: set[int | None]) -> int:

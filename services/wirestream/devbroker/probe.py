@@ -21,15 +21,15 @@ def port_accepts(port: int) -> bool:
     return False
 
 
-async def metadata_probe(bootstrap: str, cluster_id: str) -> None:
+async def metadata_probe(bootstrap: str, cluster_id: str, brokers: int = 1) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
     finally:
         await admin.close()
-    if not cluster.get("brokers"):
-        raise LocalKafkaError("metadata lists no brokers yet")
+    if len(cluster.get("brokers") or ()) < brokers:
+        raise LocalKafkaError(f"metadata lists fewer than {brokers} brokers yet")
     # Something else may answer on a port we thought free; only our cluster id counts.
     if cluster.get("cluster_id") != cluster_id:
         raise LocalKafkaError(f"another cluster ({cluster.get('cluster_id')}) answers there")
