@@ -191,3 +191,23 @@ def test_readme_describes_every_dashboard_panel_and_alert():
     panels = {p["title"] for p in dashboard["panels"] if p["type"] != "row"}
     assert {row[1] for row in readme_table("Dashboard panels")} == panels
     assert {row[0] for row in readme_table("Alert rules")} == {name for name, _ in alert_exprs()}
+
+
+def event_matcher(expr: str) -> re.Pattern[str]:
+    """The `event=~"..."` matcher of a stage-events query, as Prometheus anchors it."""
+    (pattern,) = re.findall(r'event=~"((?:[^"\\]|\\.)*)"', expr)
+    return re.compile(pattern.encode().decode("unicode_escape"))
+
+
+def test_stage_event_panels_each_plot_only_their_own_events():
+    # The enrichment panel plotted the deduplicator's evictions and the enrichers' errors too.
+    panels = {title: expr for title, expr in dashboard_exprs() if "stage_events" in expr}
+    events = ("gazetteer_misses", "unknown_agencies", "evictions", "errors.entities")
+    plotted = {
+        title: [event for event in events if event_matcher(expr).fullmatch(event)]
+        for title, expr in panels.items()
+    }
+    assert plotted == {
+        "Gazetteer misses and unknown agencies per second": list(events[:2]),
+        "Dedup evictions and enricher errors per second": list(events[2:]),
+    }
