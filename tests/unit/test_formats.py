@@ -107,6 +107,7 @@ def test_newsml_g2_ansa_item_field_by_field(normalizer):
         ],
         "keywords": [],
         "byline": None,
+        "copyright_holder": "ANSA",
         "slugline": None,
         "embargoed_until": None,
         "first_created": "2017-10-11T09:41:00Z",
@@ -127,6 +128,7 @@ def test_newsml_g2_iptc_listing_headline_only_item(normalizer):
     assert meta["embargoed_until"] == "2016-10-23T12:00:00Z"
     assert meta["first_created"] == "2016-10-18T18:12:21Z"
     assert meta["slugline"] == "US-Finance-Fed"
+    assert meta["copyright_holder"] == "Example Enews LLP"  # rightsInfo/copyrightHolder/name
     assert meta["subjects"][:2] == [
         {"code": "medtop:04000000", "name": "economy, business and finance"},
         {"code": "medtop:20000523", "name": "labour market"},
@@ -168,6 +170,7 @@ def test_nitf_ap_story_field_by_field(normalizer):
     assert [a["code"] for a in item["agencies"]] == ["AP", "The Associated Press"]
     assert item["published_at"] == "2015-12-10T19:10:44Z"  # <date.issue norm="20151210T191044Z"/>
     assert item["agency_item"]["byline"] == "By BERNARD CONDON"  # without <byttl>
+    assert item["agency_item"]["copyright_holder"] == "AP"  # <doc.copyright holder="AP"/>
     assert item["agency_item"]["format"] == "nitf"
 
 

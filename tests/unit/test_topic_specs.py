@@ -13,6 +13,7 @@ def test_default_names_follow_the_design():
         "normalized": "wire.normalized",
         "dlq": "wire.dlq",
         "dedup_changelog": "wire.dedup-changelog",
+        "ninjs": "wire.ninjs",
     }
 
 
@@ -40,7 +41,7 @@ def test_changelog_partitions_follow_the_items_topic():
 def test_story_keyed_topics_and_the_changelog_are_compacted():
     topics = PipelineTopics()
     specs = {spec.name: spec for spec in pipeline_topic_specs(topics, dedup_window_ms=DAY_MS)}
-    for name in (topics.unique, topics.normalized, topics.dedup_changelog):
+    for name in (topics.unique, topics.normalized, topics.dedup_changelog, topics.ninjs):
         assert specs[name].config["cleanup.policy"] == "compact,delete"
     for name in (topics.raw, topics.items, topics.dlq):
         assert "compact" not in specs[name].config.get("cleanup.policy", "delete")

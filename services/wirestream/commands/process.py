@@ -1,6 +1,7 @@
 """`wirestream process`: run the pipeline stages in-process over files or stdin (no broker).
 
-    wirestream process [--all] [--fetched-at TIME] [--dead-letter FILE] PATH...
+    wirestream process [--all] [--format items|ninjs] [--fetched-at TIME] [--dead-letter FILE]
+                       PATH...
 
 PATH is an NDJSON file of raw envelopes (`.ndjson`/`.jsonl`, one per line), a text or HTML
 page file, or an agency document (NewsML-G2, NITF, IPTC 7901, ANPA 1312, ninjs, RSS/Atom:
@@ -26,6 +27,7 @@ import orjson
 
 from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Emit, Origin
+from wirestream.ninjs import to_ninjs
 from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
 from wirestream.pipeline import PipelineOptions, build_stages
 from wirestream.producer.envelope import file_envelopes
@@ -53,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="RFC 3339 fetch time for page files (default: the file's modification time)",
     )
     parser.add_argument(
+        "--format",
+        choices=("items", "ninjs"),
+        default="items",
+        help="print normalized items (default) or IPTC ninjs 3.x objects",
+    )
+    parser.add_argument(
         "--dead-letter",
         metavar="FILE",
         type=Path,
@@ -74,13 +82,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"wirestream process: error: --dead-letter: {error}", file=sys.stderr)
         return 2
     chain = Chain(build_stages(PipelineOptions.from_env()))
+    render = to_ninjs if args.format == "ninjs" else _as_is
     out = sys.stdout.buffer
     try:
         for record in _records(args.paths, args.fetched_at):
             for outcome in chain.process(record.data, Origin()):
                 if isinstance(outcome, Emit):
                     if outcome.publish or args.all:
-                        out.write(orjson.dumps(outcome.item) + b"\n")
+                        out.write(orjson.dumps(render(outcome.item)) + b"\n")
                 else:
                     _reject(outcome, record.location, dead_letters)
         out.flush()
@@ -131,6 +140,10 @@ def _file_envelopes(data: bytes, name: str, fetched_at: datetime | None) -> list
     when = fetched_at or datetime.now(UTC)
     envelopes = file_envelopes(data, source=f"file:{name}", fetched_at=when, name=name)
     return [orjson.dumps(envelope) for envelope in envelopes]
+
+
+def _as_is(item: dict) -> dict:
+    return item
 
 
 def _reject(dead_letter: DeadLetter, location: str, sink: BinaryIO | None) -> None:

@@ -1,10 +1,11 @@
-"""`wirestream serve normalizer|deduplicator|enricher|pipeline`: a stage as a Kafka service.
+"""`wirestream serve normalizer|deduplicator|enricher|pipeline|ninjs`: a stage as a Kafka service.
 
     normalizer    wire.raw    → wire.items       (group wirestream-normalizer)
     deduplicator  wire.items  → wire.unique      (group wirestream-deduplicator, state in
                                                   wire.dedup-changelog)
     enricher      wire.unique → wire.normalized  (group wirestream-enricher)
     pipeline      wire.raw    → wire.normalized  (all three in one process)
+    ninjs         wire.normalized → wire.ninjs   (IPTC ninjs 3.x, keyed by story id)
 
 Pipeline mode keeps the dedup state per *raw* partition, so likely duplicates only meet when
 they arrive on the same raw partition: use it with a single-partition `wire.raw` (development,
@@ -37,11 +38,13 @@ from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.codec import item_dict, raw_bytes
 from wirestream.core.runtime.service import StageService
 from wirestream.core.runtime.translate import Binding
+from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import find_cluster
+from wirestream.ninjs import NinjsWriter
 from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
 
-SERVICES = (*STAGES, "pipeline")
+SERVICES = (*STAGES, "pipeline", "ninjs")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +64,18 @@ def binding_for(service: str, settings: Settings) -> Binding:
     """The stages and topics of one service."""
     topics = settings.topics
     options = PipelineOptions.from_env()
-    stages = build_stages(options) if service == "pipeline" else [build_stage(service, options)]
+    if service == "ninjs":
+        stages: list[Stage] = [NinjsWriter()]
+    elif service == "pipeline":
+        stages = build_stages(options)
+    else:
+        stages = [build_stage(service, options)]
     input_topic, output_topic = {
         "normalizer": (topics.raw, topics.items),
         "deduplicator": (topics.items, topics.unique),
         "enricher": (topics.unique, topics.normalized),
         "pipeline": (topics.raw, topics.normalized),
+        "ninjs": (topics.normalized, topics.ninjs),
     }[service]
     return Binding(
         service=service,

@@ -2,6 +2,7 @@
 
     wirestream tail                              # new items from now on, one line each
     wirestream tail --from-beginning --format ndjson --max 10 --timeout 30 > items.ndjson
+    wirestream tail --format ninjs               # the items as IPTC ninjs 3.x, one per line
 
 `--topic wire.dlq` follows the dead letters instead. Reads `read_committed`, as downstream
 consumers do, without a consumer group (nothing is
@@ -23,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.ninjs import to_ninjs
 from wirestream.producer.cluster import client_settings, quiet_client_logs
 
 LINE_WIDTH = 120
@@ -30,7 +32,12 @@ LINE_WIDTH = 120
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topic", help="topic to follow (default: the normalized topic)")
-    parser.add_argument("--format", choices=("pretty", "ndjson"), default="pretty")
+    parser.add_argument(
+        "--format",
+        choices=("pretty", "ndjson", "ninjs"),
+        default="pretty",
+        help="ninjs: each normalized item as an IPTC ninjs 3.x object, one per line",
+    )
     parser.add_argument("--from-beginning", action="store_true", help="start at the oldest item")
     parser.add_argument("--max", type=int, metavar="N", help="stop after N items")
     parser.add_argument("--timeout", type=float, metavar="S", help="stop after S idle seconds")
@@ -65,9 +72,13 @@ def record_line(record: ConsumerRecord, form: str) -> str:
     if form == "ndjson":
         return record.value.decode("utf-8", errors="replace")
     try:
+        if form == "ninjs":
+            return orjson.dumps(to_ninjs(orjson.loads(record.value))).decode()
         return item_line(orjson.loads(record.value))
     except orjson.JSONDecodeError:
         return f"{'?':<9} offset {record.partition}/{record.offset}: not JSON"
+    except (KeyError, TypeError, AttributeError):
+        return f"{'?':<9} offset {record.partition}/{record.offset}: not a normalized item"
 
 
 def run(args: argparse.Namespace) -> int:

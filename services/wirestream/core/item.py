@@ -56,6 +56,7 @@ class AgencyItem(TypedDict):
     subjects: list[AgencySubject]
     keywords: list[str]
     byline: str | None
+    copyright_holder: str | None
     slugline: str | None
     embargoed_until: str | None  # RFC 3339 UTC
     first_created: str | None

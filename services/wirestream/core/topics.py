@@ -1,6 +1,6 @@
 """The pipeline's Kafka topics: names (configurable), partitions, retention and compaction.
 
-wire.raw ─► wire.items ─► wire.unique ─► wire.normalized,  every stage ─► wire.dlq
+wire.raw ─► wire.items ─► wire.unique ─► wire.normalized (─► wire.ninjs),  every stage ─► wire.dlq
                 └─ wire.dedup-changelog (the deduplicator's state, one partition per
                    wire.items partition)
 """
@@ -42,6 +42,7 @@ class PipelineTopics:
     normalized: str = "wire.normalized"
     dlq: str = "wire.dlq"
     dedup_changelog: str = "wire.dedup-changelog"
+    ninjs: str = "wire.ninjs"  # IPTC ninjs 3.x of wire.normalized (`serve ninjs`)
 
     def with_prefix(self, prefix: str) -> PipelineTopics:
         """The same roles under ``<prefix><name>``, e.g. ``staging.wire.raw`` or per test."""
@@ -121,6 +122,8 @@ def pipeline_topic_specs(
         TopicSpec(topics.dlq, dlq_partitions, replication, {"retention.ms": str(dlq_retention_ms)}),
         # Partition p of the changelog holds the state for partition p of wire.items.
         TopicSpec(topics.dedup_changelog, partitions, replication, changelog),
+        # Keyed by story id like wire.normalized: the latest ninjs version of every story.
+        TopicSpec(topics.ninjs, partitions, replication, story_table),
     ]
 
 

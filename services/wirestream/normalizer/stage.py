@@ -183,6 +183,7 @@ def _agency_item(story: AgencyStory) -> dict[str, Any]:
         "subjects": [{"code": s.code, "name": s.name} for s in story.subjects],
         "keywords": list(story.keywords),
         "byline": story.byline,
+        "copyright_holder": story.copyright_holder,
         "slugline": story.slugline,
         "embargoed_until": _instant(story.embargoed_until),
         "first_created": _instant(story.first_created),

@@ -93,6 +93,7 @@ def news_item(item: etree._Element) -> AgencyStory:
             if keyword
         ),
         byline=text_of(content_meta.find(f"{_G2}by")),
+        copyright_holder=value_of(item.find(f"{_G2}rightsInfo/{_G2}copyrightHolder")),
         slugline=text_of(content_meta.find(f"{_G2}slugline")),
         embargoed_until=parse_instant(item_meta.findtext(f"{_G2}embargoed")),
         pubstatus=pubstatus_of(_attribute(item_meta, "pubStatus", "qcode")),

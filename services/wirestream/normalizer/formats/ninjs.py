@@ -99,6 +99,7 @@ def _story(item: object) -> AgencyStory:
         ),
         keywords=tuple(k for k in (_text(k) for k in _list(get("keywords"))) if k),
         byline=_text(get("by", "byline")),
+        copyright_holder=_name(holder),
         slugline=_text(get("slugline")),
         embargoed_until=parse_instant(_text(get("embargoed"))),
         pubstatus=pubstatus_of(_text(get("pubStatus", "pubstatus"))),

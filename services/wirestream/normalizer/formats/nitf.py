@@ -90,6 +90,7 @@ def _story(root: etree._Element) -> AgencyStory:
             key for key in (squeeze(k.get("key")) for k in root.iter(q("keyword"))) if key
         ),
         byline=_byline(body_head.find(q("byline")) if body_head is not None else None),
+        copyright_holder=squeeze(doc("doc.copyright", "holder")),
         slugline=squeeze(doc("du-key", "key")),
         embargoed_until=released if released and issued and released > issued else None,
         pubstatus=pubstatus_of(docdata.get("management-status") if docdata is not None else None),

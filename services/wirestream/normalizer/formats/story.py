@@ -55,6 +55,7 @@ class AgencyStory:
     subjects: tuple[Subject, ...] = ()
     keywords: tuple[str, ...] = ()
     byline: str | None = None
+    copyright_holder: str | None = None
     slugline: str | None = None
     embargoed_until: datetime | None = None
     pubstatus: PubStatus = "usable"
