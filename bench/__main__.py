@@ -11,7 +11,8 @@ MinHashLSH, from bench/dedup.py), `kafka` (end-to-end throughput exactly-once an
 at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, peak
 memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP),
 `realcopy` (normalizer and enricher accuracy per field and language on the real agency copy
-in tests/fixtures/real/, from bench/realcopy.py; a few seconds).
+in tests/fixtures/real/, from bench/realcopy.py; a few seconds), `formats` (normalizer
+items/s per agency format on its real samples beside text pages, from bench/formats.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka", "realcopy")
+PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "realcopy" in parts:
         report.progress("accuracy on real agency copy ...")
         results["realcopy"] = call_owner("realcopy")
+    if "formats" in parts:
+        report.progress("normalizer throughput per agency format ...")
+        results["formats"] = call_owner("formats", args.quick)
     if "kafka" in parts:
         from bench import endtoend
 

@@ -132,6 +132,28 @@ def render(results: dict[str, Any]) -> str:
     realcopy = results.get("realcopy")
     if realcopy and "rows" in realcopy:
         lines += _realcopy_section(realcopy, targets)
+    formats = results.get("formats")
+    if formats and "rows" in formats:
+        lines += [
+            "### Normalizer throughput per agency format (bench/formats.py, one core)",
+            "",
+            "Real samples of each format (tests/fixtures/formats/), one envelope per item as"
+            " the producer writes them, beside generated text pages in the same run.",
+            "",
+        ]
+        lines += _table(
+            formats["rows"],
+            [
+                ("format", "format"),
+                ("envelopes", "envelopes"),
+                ("items", "items"),
+                ("bytes_per_envelope", "bytes/envelope"),
+                ("items_per_s", "items/s"),
+                ("items_per_cpu_s", "items/CPU-s"),
+                ("ratio_to_pages", "ratio to text pages"),
+            ],
+        )
+        lines.append("")
     if targets:
         lines += ["### Targets", ""]
         lines += _table(
