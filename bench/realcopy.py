@@ -20,6 +20,7 @@ as wrong on every field. Fields:
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -139,8 +140,9 @@ def same_city(dateline: Mapping[str, Any], english_name: str) -> bool:
 
 
 def _written_place(dateline: Mapping[str, Any]) -> str:
-    """The place as written: the raw dateline up to its first comma ("WASHINGTON, March 9")."""
-    return (dateline.get("raw") or "").split(",")[0]
+    """The place as written: the raw dateline up to its first comma ("WASHINGTON, March 9")
+    or parenthesised qualifier ("GUBBIO (PERUGIA), 08 MAG")."""
+    return re.split(r",|\s\(", dateline.get("raw") or "", maxsplit=1)[0]
 
 
 def _same(got: str | None, want: str) -> bool:
