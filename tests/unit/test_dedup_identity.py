@@ -142,3 +142,15 @@ def test_identities_survive_a_restore_from_the_changelog(normalizer):
     snapshot_copy.assign(0, unpack_records(restored.snapshot(0)))
     again = decide(snapshot_copy, g2(normalizer, version=2, extra=ADDED))
     assert again.item["dedup"]["status"] == "duplicate"
+
+
+def test_an_update_by_guid_carries_its_changes(normalizer):
+    dedup = Deduplicator()
+    decide(dedup, g2(normalizer, version=1))
+    second = decide(dedup, g2(normalizer, version=2, extra=ADDED))
+    # The sentence is added inside the last paragraph: that paragraph changed.
+    [paragraph] = second.item["changes"]["changed_paragraphs"]
+    assert second.item["changes"]["kinds"] == ["text"]
+    assert paragraph["new"] == f"{paragraph['old']} {ADDED}"
+    same_text = decide(dedup, g2(normalizer, version=3, extra=ADDED))
+    assert same_text.item["changes"]["kinds"] == ["other"]  # a new version, nothing visible

@@ -8,9 +8,9 @@ deduplicator adds `story_id`, `version` and `dedup`; the enricher adds the enric
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
-ITEM_SCHEMA_VERSION = "1.1.0"
+ITEM_SCHEMA_VERSION = "1.2.0"
 
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]
@@ -101,6 +101,9 @@ class WireItem(TypedDict):
     story_id: NotRequired[str]
     version: NotRequired[int]
     dedup: NotRequired[Dedup]
+    # On updates (1.2.0): what changed since the story's previous version, as
+    # `deduplicator.changes.Changes`; None when that version's text is unknown.
+    changes: NotRequired[dict[str, Any] | None]
     # Added by the enricher.
     countries: NotRequired[list[str]]
     entities: NotRequired[Entities]

@@ -103,8 +103,8 @@ class IdentityIndex:
         if not _is_newer(identity, known, sighting):
             return Decision("duplicate", known.story_id, known.version, known.item_id, None)
         version = max(known.version, stories.latest_version(known.story_id) or 0) + 1
-        stories.add_version(sighting, known.story_id, version)
-        return Decision("update", known.story_id, version, known.item_id, None)
+        changes = stories.add_version(sighting, known.story_id, version)
+        return Decision("update", known.story_id, version, known.item_id, None, changes)
 
     def _remember(self, identity: AgencyIdentity, decision: Decision, item: Sighting) -> None:
         previous = self._known.pop(identity.guid, None)

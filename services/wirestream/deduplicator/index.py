@@ -14,8 +14,11 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import NamedTuple, Protocol
 
+import orjson
+
 from wirestream.core.item import DedupStatus
 from wirestream.deduplicator import state
+from wirestream.deduplicator.changes import Changes, Content, changes_between, pack, unpack
 from wirestream.deduplicator.config import DedupConfig
 from wirestream.deduplicator.decision import Overlap, same_story, status_of_match
 from wirestream.deduplicator.fingerprint import anchors
@@ -124,6 +127,10 @@ class Sighting(Protocol):
         """Shingle hashes in text order; raises `ValueError` when there are none."""
         ...
 
+    def content(self) -> Content:
+        """Its content units: what the next version's `changes` are computed against."""
+        ...
+
 
 class Decision(NamedTuple):
     status: DedupStatus
@@ -131,6 +138,9 @@ class Decision(NamedTuple):
     version: int
     matched_id: str | None
     similarity: float | None
+    # An update's changes against the story's previous version; None when that version's
+    # content is unknown (state written before versions kept it).
+    changes: Changes | None = None
 
 
 class StoryIndex:
@@ -192,19 +202,24 @@ class StoryIndex:
         if status == "duplicate":
             return Decision(status, story_id, versions[-1].version, entry.item_id, similarity)
         version = versions[-1].version + 1
-        self._remember(item, story_id, version, shingles or item.shingles())
-        return Decision(status, story_id, version, entry.item_id, similarity)
+        changes = _changes_since(versions[-1], item)
+        self._remember(item, story_id, version, shingles or item.shingles(), changes)
+        return Decision(status, story_id, version, entry.item_id, similarity, changes)
 
     def latest_version(self, story_id: str) -> int | None:
         """The newest remembered version of a story, None once it left the window."""
         versions = self._stories.get(story_id)
         return versions[-1].version if versions else None
 
-    def add_version(self, item: Sighting, story_id: str, version: int) -> None:
+    def add_version(self, item: Sighting, story_id: str, version: int) -> Changes | None:
         """Remember `item` as `version` of `story_id`, decided elsewhere (by the agency's
-        guid): later copies without a guid then find the story by this text too."""
+        guid): later copies without a guid then find the story by this text too. Returns
+        its changes against the story's latest remembered version (None without one)."""
         self._advance(item.time)
-        self._remember(item, story_id, version, item.shingles())
+        versions = self._stories.get(story_id)
+        changes = _changes_since(versions[-1], item) if versions else None
+        self._remember(item, story_id, version, item.shingles(), changes)
+        return changes
 
     def _best_match(self, query: set[int], place: str | None) -> tuple[Entry, float] | None:
         """The remembered version that best matches: the first candidate (in the candidate
@@ -230,7 +245,12 @@ class StoryIndex:
         return self._entries[best[1]], best[0]
 
     def _remember(
-        self, item: Sighting, story_id: str, version: int, shingles: Sequence[int]
+        self,
+        item: Sighting,
+        story_id: str,
+        version: int,
+        shingles: Sequence[int],
+        changes: Changes | None = None,
     ) -> None:
         time = item.time
         if time < self._watermark - self._window:
@@ -250,6 +270,8 @@ class StoryIndex:
             item.place,
             item.text_key,
             state.pack_hashes(shingles),
+            orjson.dumps(changes) if changes is not None else b"",
+            pack(item.content()),
         )
         self._next_seq += 1
         self._meta_changed = True
@@ -261,7 +283,13 @@ class StoryIndex:
     def _insert(self, entry: Entry) -> None:
         self._entries[entry.seq] = entry
         self._by_text[entry.text_key] = entry.seq
-        self._stories[entry.story_id] = (*self._stories.get(entry.story_id, ()), entry)
+        versions = self._stories.get(entry.story_id, ())
+        if versions and versions[-1].content:
+            # Only the latest version's content is compared with: memory holds one per story.
+            superseded = versions[-1]._replace(content=b"")
+            self._entries[superseded.seq] = superseded
+            versions = (*versions[:-1], superseded)
+        self._stories[entry.story_id] = (*versions, entry)
         heapq.heappush(self._expiry, (entry.time, entry.seq))
         self._candidates.add(entry.seq, state.hashes(entry.shingles), entry.place)
 
@@ -346,3 +374,10 @@ class StoryIndex:
 
     def _meta(self) -> state.MetaRecord:
         return state.MetaRecord(self._watermark, self._next_seq)
+
+
+def _changes_since(previous: Entry, item: Sighting) -> Changes | None:
+    if not previous.content:
+        return None
+    old = unpack(previous.content)
+    return changes_between(old, previous.agencies, item.content(), item.agencies)

@@ -16,6 +16,7 @@ from xxhash import xxh3_64_intdigest
 
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.deduplicator import state
+from wirestream.deduplicator.changes import Content, content_of
 from wirestream.deduplicator.config import DedupConfig
 from wirestream.deduplicator.identity import IdentityIndex
 from wirestream.deduplicator.index import CandidateIndex, Decision, StoryIndex
@@ -32,6 +33,7 @@ class DedupInput:
     """What the decision needs from a wire item, checked (a `Sighting`)."""
 
     __slots__ = (
+        "_item",
         "_shingles",
         "_texts",
         "agencies",
@@ -67,6 +69,20 @@ class DedupInput:
         )
         self.shingle_size = shingle_size
         self._shingles: list[int] | None = None
+        self._item = item
+
+    def content(self) -> Content:
+        """Only new versions need it (to be compared with the next one)."""
+        item = self._item
+        kind = item.get("kind")
+        language = item.get("language")
+        return content_of(
+            item["body_text"],
+            item.get("headline"),
+            item.get("subheadings") or [],
+            kind if kind == "teaser" else "article",
+            language if isinstance(language, str) else None,
+        )
 
     def shingles(self) -> list[int]:
         """Computed on first use: a verbatim repeat never needs them."""
@@ -254,8 +270,8 @@ class Deduplicator:
 
 
 def with_decision(item: dict[str, Any], decision: Decision) -> dict[str, Any]:
-    """A copy of `item` with its story, version and dedup verdict."""
-    return {
+    """A copy of `item` with its story, version and dedup verdict, and an update's changes."""
+    decided = {
         **item,
         "story_id": decision.story_id,
         "version": decision.version,
@@ -265,6 +281,9 @@ def with_decision(item: dict[str, Any], decision: Decision) -> dict[str, Any]:
             "similarity": decision.similarity,
         },
     }
+    if decision.status == "update":
+        decided["changes"] = decision.changes
+    return decided
 
 
 def _original_bytes(record: Any) -> bytes:

@@ -17,10 +17,12 @@ from typing import NamedTuple
 
 import orjson
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_KEY = b"meta"
 _ENTRY_PREFIX = b"e:"
 _HEADER = struct.Struct("<BI")  # format version, length of the JSON part
+# Format 2 adds the version's changes (in the JSON part) and its packed content.
+_HEADER_2 = struct.Struct("<BII")  # format version, JSON length, content length
 _LENGTH = struct.Struct("<i")  # record lengths in a snapshot; -1 for a tombstone
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
@@ -41,6 +43,8 @@ class EntryRecord(NamedTuple):
     place: str | None  # the dateline place, folded
     text_key: int  # stable hash of its exact text and place (finds verbatim repeats)
     shingles: bytes  # 32-bit shingle hashes, native byte order, in text order (see `hashes`)
+    changes: bytes = b""  # JSON of the version's `changes` record (updates only)
+    content: bytes = b""  # its packed content units (`changes.pack`); the story's latest only
 
 
 class MetaRecord(NamedTuple):
@@ -64,26 +68,45 @@ def encode_entry(record: EntryRecord) -> bytes:
             list(record.agencies),
             record.place,
             record.text_key,
+            orjson.Fragment(record.changes) if record.changes else None,
         ]
     )
-    return _HEADER.pack(FORMAT_VERSION, len(head)) + head + _little_endian(record.shingles)
+    header = _HEADER_2.pack(FORMAT_VERSION, len(head), len(record.content))
+    return header + head + record.content + _little_endian(record.shingles)
 
 
 def decode_entry(key: bytes, value: bytes) -> EntryRecord:
+    """Reads format 2 and format 1 (written before versions kept their changes and content)."""
     try:
         seq = int(key[len(_ENTRY_PREFIX) :])
-        version, head_len = _HEADER.unpack_from(value)
-        if version != FORMAT_VERSION:
+        version = value[0]
+        if version == FORMAT_VERSION:
+            _, head_len, content_len = _HEADER_2.unpack_from(value)
+            start = _HEADER_2.size
+        elif version == 1:
+            _, head_len = _HEADER.unpack_from(value)
+            start, content_len = _HEADER.size, 0
+        else:
             raise StateError(f"unknown state format {version}")
-        start = _HEADER.size
-        item_id, story_id, item_version, time, agencies, place, text_key = orjson.loads(
-            value[start : start + head_len]
-        )
-        shingles = _little_endian(value[start + head_len :])
-    except (struct.error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        fields = orjson.loads(value[start : start + head_len])
+        item_id, story_id, item_version, time, agencies, place, text_key = fields[:7]
+        changes = orjson.dumps(fields[7]) if len(fields) > 7 and fields[7] is not None else b""
+        content = value[start + head_len : start + head_len + content_len]
+        shingles = _little_endian(value[start + head_len + content_len :])
+    except (struct.error, orjson.JSONDecodeError, ValueError, TypeError, IndexError) as exc:
         raise StateError(f"bad entry record {key!r}: {exc}") from exc
     return EntryRecord(
-        seq, item_id, story_id, item_version, time, tuple(agencies), place, text_key, shingles
+        seq,
+        item_id,
+        story_id,
+        item_version,
+        time,
+        tuple(agencies),
+        place,
+        text_key,
+        shingles,
+        changes,
+        content,
     )
 
 
