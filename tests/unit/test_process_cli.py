@@ -13,6 +13,7 @@ import pytest
 
 from schema_check import assert_valid
 from wirestream.cli import main
+from wirestream.producer.sources import path_candidates
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 FETCHED_AT = "2026-02-01T12:00:00Z"
@@ -39,7 +40,7 @@ def test_page_file_with_fetched_at(capsys):
         "'S-HERTOGENBOSCH", "DEN HAAG", "AMSTERDAM", "UTRECHT", "GENÈVE"
     ]  # fmt: skip
     assert {item["fetched_at"] for item in items} == {FETCHED_AT}
-    assert items[0]["source"] == "file:nl_binnenland.txt"
+    assert items[0]["source"] == "pages"  # the directory's name, as `wirestream produce` says
     assert items[1]["published_at"] == "2026-02-01T11:25:00Z"
 
 
@@ -219,4 +220,38 @@ def test_dead_letter_of_a_page_file_keeps_the_envelope_for_replay(tmp_path, caps
     envelope = orjson.loads(base64.b64decode(letter["original_base64"]))
     assert envelope["body"] == page.read_text(encoding="utf-8")
     assert envelope["fetched_at"] == FETCHED_AT
-    assert letter["source"] == "file:cookie_wall.txt"
+    assert letter["source"] == "pages"
+
+
+def test_a_page_file_gets_the_same_item_ids_as_through_the_producer(tmp_path, capsys):
+    # process and produce read input through one module, so the same page file is the same
+    # envelope (source, id, fetched_at) and its items the same ids in-process and on Kafka.
+    scraped = tmp_path / "anp" / "2026-02-01"
+    scraped.mkdir(parents=True)
+    page = scraped / "buitenland.txt"
+    page.write_bytes((PAGES / "nl_binnenland.txt").read_bytes())
+    os.utime(page, (1769947200, 1769947200))
+    (published,) = path_candidates(tmp_path / "anp")
+    assert orjson.loads(published.value)["id"] == "2026-02-01/buitenland.txt"
+    produced = tmp_path / "as_published.ndjson"
+    produced.write_bytes(published.value + b"\n")
+
+    _, direct, _ = run_cli([str(tmp_path / "anp")], capsys)
+    _, via_envelope, _ = run_cli([str(produced)], capsys)
+    assert direct and [i["id"] for i in direct] == [i["id"] for i in via_envelope]
+    assert {i["source"] for i in direct} == {"2026-02-01"}
+
+
+def test_a_missing_path_is_a_usage_error(capsys):
+    assert main(["process", "/nonexistent/page.txt"]) == 2
+    assert capsys.readouterr().err == (
+        "wirestream process: error: no such file or directory: /nonexistent/page.txt\n"
+    )
+
+
+def test_produce_names_a_missing_path_before_it_connects(capsys):
+    # It said `undecodable` (a dead-letter reason) for a path that is not there.
+    assert main(["produce", "--bootstrap", "127.0.0.1:1", "/nonexistent/page.txt"]) == 2
+    assert capsys.readouterr().err == (
+        "wirestream produce: error: no such file or directory: /nonexistent/page.txt\n"
+    )

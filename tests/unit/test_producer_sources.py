@@ -294,13 +294,10 @@ async def test_publisher_retries_transient_errors_then_counts_failures() -> None
     assert fatal.attempts[records[0]] == 1 and publisher.stats.failed == 1
 
 
-def test_one_content_type_sniffer_serves_produce_and_process():
-    from wirestream.commands import process
+def test_content_type_sniffing():
     from wirestream.producer.envelope import sniff_content_type
 
     assert sniff_content_type("page.xhtml", "Kop\nAMSTERDAM (ANP) - Tekst.") == "text/html"
     prolog = '<?xml version="1.0"?>\n<!-- scraped -->\n<html><body><p>Tekst</p></body></html>'
     assert sniff_content_type("page", prolog) == "text/html"
     assert sniff_content_type("page.txt", "Kop\nAMSTERDAM (ANP) - 3 < 4 is waar.") == "text/plain"
-    (record,) = map(orjson.loads, process._file_envelopes(prolog.encode(), "page", None))
-    assert record["content_type"] == "text/html"

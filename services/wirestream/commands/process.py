@@ -4,12 +4,15 @@
                        PATH...
 
 PATH is an NDJSON file of raw envelopes (`.ndjson`/`.jsonl`, one per line), a text or HTML
-page file, or an agency document (NewsML-G2, NITF, IPTC 7901, ANPA 1312, ninjs, RSS/Atom:
-one envelope per item, format recognised from the content) (wrapped in envelopes: page
-content type by extension or sniffing; `fetched_at` from
-`--fetched-at`, else the file's modification time, or now for stdin), or `-` for stdin
-(NDJSON when it starts with `{`, else a page). Items go to stdout as NDJSON in input order;
-rejects go to the dead-letter file as NDJSON and as one summary line each to stderr.
+page file, an agency document (NewsML-G2, NITF, IPTC 7901, ANPA 1312, ninjs, RSS/Atom:
+one envelope per item, format recognised from the content), a directory (walked
+recursively), or `-` for stdin (NDJSON when it starts with `{`, else a page). Input is read
+by the producer's own sources, so a file gets the same envelope here as through
+`wirestream produce` (`source` from `--source`, else the file's directory name; `id` its path
+relative to the directory given; `fetched_at` from `--fetched-at`, else the file's
+modification time, or now for stdin) and so the same item ids. Items go to stdout as NDJSON
+in input order; rejects go to the dead-letter file as NDJSON and as one summary line each to
+stderr.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -30,10 +32,9 @@ from wirestream.core.records import DeadLetter, Emit, Origin
 from wirestream.ninjs import to_ninjs
 from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
 from wirestream.pipeline import PipelineOptions, build_stages
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.sources import Candidate, Rejected, path_candidates, stream_candidates
 
 STDIN = "-"
-_NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         metavar="PATH",
         nargs="+",
-        help="an .ndjson file of raw envelopes, a text or HTML page file, or - for stdin",
+        help="an .ndjson file of raw envelopes, a page or agency file, a directory, or - for stdin",
     )
+    parser.add_argument("--source", help="source of page files (default: their directory's name)")
     parser.add_argument(
         "--all",
         action="store_true",
@@ -70,8 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     for path in args.paths:
-        if path != STDIN and not Path(path).is_file():
-            print(f"wirestream process: error: no such file: {path}", file=sys.stderr)
+        if path != STDIN and not Path(path).exists():
+            print(f"wirestream process: error: no such file or directory: {path}", file=sys.stderr)
             return 2
     if args.paths.count(STDIN) > 1:
         print("wirestream process: error: stdin (-) given more than once", file=sys.stderr)
@@ -85,13 +87,16 @@ def run(args: argparse.Namespace) -> int:
     render = to_ninjs if args.format == "ninjs" else _as_is
     out = sys.stdout.buffer
     try:
-        for record in _records(args.paths, args.fetched_at):
-            for outcome in chain.process(record.data, Origin()):
+        for candidate in _candidates(args):
+            if isinstance(candidate, Rejected):
+                _reject(candidate.dead_letter(), candidate.where, dead_letters)
+                continue
+            for outcome in chain.process(candidate.value, Origin()):
                 if isinstance(outcome, Emit):
                     if outcome.publish or args.all:
                         out.write(orjson.dumps(render(outcome.item)) + b"\n")
                 else:
-                    _reject(outcome, record.location, dead_letters)
+                    _reject(outcome, candidate.where, dead_letters)
         out.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly; not every input was processed.
@@ -103,43 +108,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    data: bytes  # a raw envelope, as the producer would publish it
-    location: str  # "file.ndjson:3", "page.txt", "<stdin>:2"
-
-
-def _records(paths: list[str], fetched_at: datetime | None) -> Iterator[InputRecord]:
-    for path in paths:
+def _candidates(args: argparse.Namespace) -> Iterator[Candidate]:
+    """Every path's envelopes, read as `wirestream produce` reads them."""
+    for path in args.paths:
         if path == STDIN:
-            data = sys.stdin.buffer.read()
-            if data.lstrip()[:1] == b"{":
-                yield from _envelope_lines(data.splitlines(), "<stdin>")
-            else:
-                for envelope in _file_envelopes(data, "stdin", fetched_at):
-                    yield InputRecord(envelope, "<stdin>")
-        elif path.lower().endswith(_NDJSON_SUFFIXES):
-            with open(path, "rb") as lines:
-                yield from _envelope_lines(lines, path)
+            source = args.source or "stdin"
+            yield from stream_candidates(
+                sys.stdin.buffer, source=source, fetched_at=args.fetched_at
+            )
         else:
-            file = Path(path)
-            when = fetched_at or datetime.fromtimestamp(file.stat().st_mtime, UTC)
-            for envelope in _file_envelopes(file.read_bytes(), file.name, when):
-                yield InputRecord(envelope, path)
-
-
-def _envelope_lines(lines: BinaryIO | list[bytes], name: str) -> Iterator[InputRecord]:
-    for number, line in enumerate(lines, start=1):
-        line = line.rstrip(b"\r\n")
-        if line.strip():  # blank lines separate nothing; they are not records
-            yield InputRecord(line, f"{name}:{number}")
-
-
-def _file_envelopes(data: bytes, name: str, fetched_at: datetime | None) -> list[bytes]:
-    """A page as one envelope, an agency document as one per item (as the producer does)."""
-    when = fetched_at or datetime.now(UTC)
-    envelopes = file_envelopes(data, source=f"file:{name}", fetched_at=when, name=name)
-    return [orjson.dumps(envelope) for envelope in envelopes]
+            yield from path_candidates(Path(path), source=args.source, fetched_at=args.fetched_at)
 
 
 def _as_is(item: dict) -> dict:

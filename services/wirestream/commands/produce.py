@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths and not args.http:
         print("wirestream produce: give a PATH, - for stdin, or --http HOST:PORT", file=sys.stderr)
         return 2
+    for path in args.paths:
+        if path != "-" and not Path(path).exists():
+            print(f"wirestream produce: error: no such file or directory: {path}", file=sys.stderr)
+            return 2
     try:
         settings = client_settings(args, "producer")
         listen = _host_port(args.http) if args.http else None

@@ -19,6 +19,15 @@ _RFC3339 = re.compile(
 )
 _MAX_CONTROL_RATIO = 0.05
 _MAX_REPLACEMENT_RATIO = 0.1
+REQUIRED_FIELDS = ("source", "fetched_at", "content_type", "body")
+# Messages name JSON's types, not Python's: the sender wrote JSON.
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
+               bool: "boolean", type(None): "null"}  # fmt: skip
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type (`null`, `array`, ...)."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 class EnvelopeError(Exception):
@@ -53,10 +62,15 @@ def parse_envelope(raw: bytes, max_bytes: int) -> Envelope:
         raise _unreadable(raw, error) from None
     if not isinstance(document, dict):
         raise EnvelopeError(
-            Reason.INVALID_ENVELOPE, f"envelope is a JSON {type(document).__name__}, not an object"
+            Reason.INVALID_ENVELOPE, f"envelope is a JSON {json_type(document)}, not an object"
         )
     source = document.get("source")
     source = source if isinstance(source, str) and source.strip() else None
+    missing = [name for name in REQUIRED_FIELDS if document.get(name) is None]
+    if missing:  # all of them at once: the sender fixes everything in one go
+        listed = ", ".join(repr(name) for name in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise EnvelopeError(Reason.INVALID_ENVELOPE, f"missing field{plural} {listed}", source)
     envelope = Envelope(
         source=_required_text(document, "source", source),
         fetched_at=_fetched_at(document, source),
@@ -88,7 +102,7 @@ def _required_text(
     if not isinstance(value, str):
         raise EnvelopeError(
             Reason.INVALID_ENVELOPE,
-            f"field {name!r} must be a string, not {type(value).__name__}",
+            f"field {name!r} must be a string, not {json_type(value)}",
             source,
         )
     if not allow_blank and not value.strip():
@@ -118,6 +132,7 @@ def _content_type(document: dict[str, Any], source: str | None) -> str:
             Reason.INVALID_ENVELOPE,
             f"content_type {text[:60]!r} is not text/plain, text/html or an agency format's"
             " media type (README: formats in)",
+            source,
         )
     return media_type
 

@@ -5,12 +5,12 @@ line on long runs, and a final count summary. Rejections can also go to a dead-l
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import IO, BinaryIO
 
 import orjson
 
-from wirestream.core.records import DeadLetter
 from wirestream.normalizer.envelope import format_rfc3339
 from wirestream.producer.publisher import ProduceStats
 from wirestream.producer.sources import Rejected
@@ -35,11 +35,9 @@ class ProduceReport:
             flush=True,
         )
         if self.dead_letters is not None:
-            letter = DeadLetter(
-                reason=rejected.reason,
-                message=f"{rejected.where}: {rejected.message}",
-                original=rejected.original,
-                stage="producer",
+            # A file of dead letters has no topic offsets: the message says where.
+            letter = replace(
+                rejected.dead_letter(), message=f"{rejected.where}: {rejected.message}"
             )
             self.dead_letters.write(
                 orjson.dumps(letter.to_record(format_rfc3339(datetime.now(UTC))))

@@ -22,10 +22,9 @@ from typing import BinaryIO
 
 import orjson
 
-from wirestream.core.records import Reason
-from wirestream.normalizer import decode_page
+from wirestream.core.records import DeadLetter, Reason
 from wirestream.normalizer.envelope import EnvelopeError, parse_envelope
-from wirestream.producer.envelope import file_envelopes, page_envelope
+from wirestream.producer.envelope import file_envelopes
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 # Reasons about an envelope's body, found only after its structure (and source) checked out.
@@ -50,16 +49,32 @@ class Rejected:
     reason: Reason
     message: str
     original: bytes
+    source: str | None = None  # the envelope's source, when it named one
+
+    def dead_letter(self) -> DeadLetter:
+        """The dead-letter record of this rejection (stage `producer`)."""
+        return DeadLetter(
+            reason=self.reason,
+            message=self.message,
+            original=self.original,
+            stage="producer",
+            source=self.source,
+        )
 
 
 Candidate = Accepted | Rejected
 
 
 def page_file(
-    path: Path, *, root: Path | None = None, source: str | None = None
+    path: Path,
+    *,
+    root: Path | None = None,
+    source: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> Iterator[Candidate]:
     """A page file as one envelope, or an agency document as one envelope per item (in
-    order); `root` (the directory given) makes the id relative."""
+    order); `root` (the directory given) makes the id relative; `fetched_at` defaults to the
+    file's modification time."""
     where = str(path)
     try:
         data = path.read_bytes()
@@ -71,7 +86,7 @@ def page_file(
     for envelope in file_envelopes(
         data,
         source=source or path.resolve().parent.name or "files",
-        fetched_at=datetime.fromtimestamp(mtime, UTC),
+        fetched_at=fetched_at or datetime.fromtimestamp(mtime, UTC),
         name=path.name,
         file_id=relative.as_posix(),
     ):
@@ -88,7 +103,7 @@ def envelope_bytes(data: bytes, where: str) -> Candidate:
     except EnvelopeError as error:
         if error.reason in CONTENT_REASONS and error.source:
             return Accepted(error.source, data, where)
-        return Rejected(where, error.reason, error.message, data)
+        return Rejected(where, error.reason, error.message, data, error.source)
     return Accepted(envelope.source, data, where)
 
 
@@ -111,13 +126,17 @@ def ndjson_file(path: Path) -> Iterator[Candidate]:
 
 
 def file_candidates(
-    path: Path, *, root: Path | None = None, source: str | None = None
+    path: Path,
+    *,
+    root: Path | None = None,
+    source: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> Iterator[Candidate]:
     """A single file: NDJSON envelopes or one page, chosen by its suffix."""
     if path.suffix.lower() in NDJSON_SUFFIXES:
         yield from ndjson_file(path)
     else:
-        yield from page_file(path, root=root, source=source)
+        yield from page_file(path, root=root, source=source, fetched_at=fetched_at)
 
 
 def directory_files(root: Path) -> list[Path]:
@@ -129,18 +148,22 @@ def directory_files(root: Path) -> list[Path]:
     return found
 
 
-def path_candidates(path: Path, *, source: str | None = None) -> Iterator[Candidate]:
+def path_candidates(
+    path: Path, *, source: str | None = None, fetched_at: datetime | None = None
+) -> Iterator[Candidate]:
     """Everything under a path argument: a file, or a directory walked recursively."""
     if path.is_dir():
         for file in directory_files(path):
-            yield from file_candidates(file, root=path, source=source)
+            yield from file_candidates(file, root=path, source=source, fetched_at=fetched_at)
     elif path.exists():
-        yield from file_candidates(path, source=source)
+        yield from file_candidates(path, source=source, fetched_at=fetched_at)
     else:
         yield Rejected(str(path), Reason.UNDECODABLE, "no such file or directory", b"")
 
 
-def stream_candidates(stream: BinaryIO, *, source: str = "stdin") -> Iterator[Candidate]:
+def stream_candidates(
+    stream: BinaryIO, *, source: str = "stdin", fetched_at: datetime | None = None
+) -> Iterator[Candidate]:
     """stdin: NDJSON envelopes when it opens with `{`, else the whole stream is one page."""
     first = b""
     while not first.strip():  # skip leading blank lines to find the first real byte
@@ -151,9 +174,10 @@ def stream_candidates(stream: BinaryIO, *, source: str = "stdin") -> Iterator[Ca
     if first.lstrip().startswith(b"{"):
         yield from ndjson_lines(_chain_first(first, stream), "stdin")
         return
-    text = decode_page(first + stream.read())
-    envelope = page_envelope(text, source=source, fetched_at=datetime.now(UTC), name="stdin")
-    yield Accepted(envelope["source"], orjson.dumps(envelope), "stdin")
+    when = fetched_at or datetime.now(UTC)
+    for envelope in file_envelopes(first + stream.read(), source=source, fetched_at=when,
+                                   name="stdin"):  # fmt: skip
+        yield Accepted(envelope["source"], orjson.dumps(envelope), "stdin")
 
 
 def _chain_first(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
