@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install prometheus run test test-unit test-integration test-faults lint format bench clean
+.PHONY: install prometheus run test test-unit test-integration test-faults fuzz lint format bench clean
 
 install: $(STAMP)
 
@@ -40,6 +40,16 @@ test-integration: install
 
 test-faults: install
 	$(BIN)/pytest -m faults
+
+# Not in CI: a million coverage-guided inputs through the normalizer (every format) and the
+# item decoder (tests/faults/fuzz_normalizer.py); CI runs 30,000 in test-faults. The corpus
+# grows in .run/fuzz-corpus, seeded from tests/faults/fuzz_corpus.
+FUZZ_RUNS ?= 1000000
+fuzz: install
+	mkdir -p .run/fuzz-corpus
+	nice $(BIN)/python tests/faults/fuzz_normalizer.py -runs=$(FUZZ_RUNS) -timeout=20 \
+	  -rss_limit_mb=1536 -max_len=65536 -print_final_stats=1 \
+	  .run/fuzz-corpus tests/faults/fuzz_corpus
 
 lint: install
 	$(BIN)/ruff check services tests bench

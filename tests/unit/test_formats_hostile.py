@@ -153,3 +153,13 @@ def test_hostile_file_goes_on_whole_for_the_normalizer_to_dead_letter(normalizer
     )
     assert record["content_type"] == "application/vnd.iptc.g2.newsitem+xml"
     assert dead(normalizer.process(orjson.dumps(record), Origin())).reason is Reason.UNSAFE_XML
+
+
+def test_an_anpa_take_without_text_or_headline_is_a_dead_letter_not_an_empty_item(normalizer):
+    # Found by `make fuzz`: the keyword header and a "^" line only, no tab-led paragraph; the
+    # item it made had an empty body_text, which the item schema forbids.
+    header = "\x16\x16\x01z6715\x1f-----\nr z\x13\x11 BC-BKN--Heat-Hawks 1stLd   02-20 0500\r\n"
+    lines = "".join(f"The wire's text line {n} without a paragraph tab.\n" for n in range(30))
+    letter = dead(run(normalizer, f"{header}\x02^BC-BKN-\n{lines}\x03", "text/x-anpa-1312"))
+    assert letter.reason is Reason.INVALID_ITEM
+    assert letter.message == "anpa1312 entry 0: entry without text or headline"

@@ -110,13 +110,16 @@ class Normalizer:
         outcomes: list[Outcome] = []
         for position, story in enumerate(stories):
             if isinstance(story, FormatError):
-                message = f"{format_name} entry {position}: {story.message}"
-                outcomes.append(
-                    DeadLetter(story.reason, message, raw, self.name, origin, envelope.source)
-                )
+                reason, detail = story.reason, story.message
             else:
                 item = _story_item(story, position, envelope, raw_id, origin)
-                outcomes.append(Emit(item["routing_key"], item))
+                if item["body_text"]:
+                    outcomes.append(Emit(item["routing_key"], item))
+                    continue
+                # Neither paragraphs nor a headline (a header-only ANPA take): nothing to publish.
+                reason, detail = Reason.INVALID_ITEM, "entry without text or headline"
+            message = f"{format_name} entry {position}: {detail}"
+            outcomes.append(DeadLetter(reason, message, raw, self.name, origin, envelope.source))
         return outcomes
 
 
