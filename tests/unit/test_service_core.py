@@ -65,6 +65,26 @@ async def test_a_busy_port_is_named_not_a_traceback():
         await first.stop()
 
 
+def test_a_topic_prefix_separates_topics_changelog_and_group():
+    staging = settings_from(parse(["--topic-prefix", "staging."]), "deduplicator", {})
+    assert staging.topics.raw == "staging.wire.raw"
+    assert staging.topics.dedup_changelog == "staging.wire.dedup-changelog"
+    assert staging.group == "staging.wirestream-deduplicator"  # no shared group either
+    from_env = settings_from_env("deduplicator", {"WIRESTREAM_TOPIC_PREFIX": "eu."})
+    assert (from_env.topics.items, from_env.group) == (
+        "eu.wire.items",
+        "eu.wirestream-deduplicator",
+    )
+    flag_wins = settings_from(
+        parse(["--topic-prefix", "b."]), "enricher", {"WIRESTREAM_TOPIC_PREFIX": "a."}
+    )
+    assert flag_wins.topics.unique == "b.wire.unique"
+    named = settings_from(
+        parse(["--topic-prefix", "b.", "--topic-raw", "scrapes"]), "normalizer", {}
+    )
+    assert (named.topics.raw, named.topics.items) == ("scrapes", "b.wire.items")
+
+
 def test_environment_then_flags_override_defaults():
     env = {
         "KAFKA_BOOTSTRAP": "k1:9092",

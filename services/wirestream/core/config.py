@@ -11,8 +11,10 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_BOOTSTRAP`, else `KAFKA_BOOTSTRAP` (`--bootstrap`): `127.0.0.1:9092`
 - `WIRESTREAM_TOPIC_RAW`, `_ITEMS`, `_UNIQUE`, `_NORMALIZED`, `_DLQ`, `_DEDUP_CHANGELOG`
   (`--topic-raw` … `--topic-dedup-changelog`): `wire.raw` … (see `core.topics`);
-  `WIRESTREAM_TOPIC_PREFIX` is prepended to every topic name
-- `WIRESTREAM_GROUP_ID` (`--group-id`): `wirestream-<service>`
+  `WIRESTREAM_TOPIC_PREFIX` (`--topic-prefix`) is prepended to every default or
+  `WIRESTREAM_TOPIC_*` name and to the default group id, so two deployments on one cluster
+  never share topics, a changelog or a consumer group by accident
+- `WIRESTREAM_GROUP_ID` (`--group-id`): `<prefix>wirestream-<service>`
 - `WIRESTREAM_CLIENT_ID` (`--client-id`): `wirestream-<service>`
 - `WIRESTREAM_GUARANTEE` (`--guarantee`): `exactly_once`, or `at_least_once`
 - `WIRESTREAM_BATCH_SIZE` (`--batch-size`): 500 records per fetch
@@ -50,6 +52,7 @@ GUARANTEES: tuple[str, ...] = get_args(Guarantee)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PREFIX = "WIRESTREAM_"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+TOPIC_PREFIX_ENV = PREFIX + "TOPIC_PREFIX"
 # Each service's own metrics port, clear of node_exporter's 9100 and of each other, so services
 # started side by side on one host never collide by default.
 METRICS_PORTS = {
@@ -128,7 +131,8 @@ class Settings:
     service: str = "wirestream"
     bootstrap: str = DEFAULT_BOOTSTRAP
     topics: PipelineTopics = field(default_factory=PipelineTopics)
-    group_id: str | None = None  # None: f"wirestream-{service}"
+    topic_prefix: str = ""  # already applied to `topics`; also in front of the default group
+    group_id: str | None = None  # None: f"{topic_prefix}wirestream-{service}"
     client_id: str | None = None  # None: f"wirestream-{service}"
     guarantee: Guarantee = "exactly_once"
     batch_size: int = 500  # max records per fetch (getmany max_records)
@@ -143,7 +147,7 @@ class Settings:
 
     @property
     def group(self) -> str:
-        return self.group_id or f"wirestream-{self.service}"
+        return self.group_id or f"{self.topic_prefix}wirestream-{self.service}"
 
     @property
     def client(self) -> str:
@@ -257,6 +261,7 @@ def settings_from_env(service: str, environ: Mapping[str, str] | None = None) ->
             service=service,
             bootstrap=bootstrap,
             topics=PipelineTopics.from_env(env),
+            topic_prefix=env.get(TOPIC_PREFIX_ENV, ""),
             security=Security(**_overrides(security, _SECURITY_ENV)),
             **{"metrics_port": METRICS_PORTS.get(service, DEFAULT_METRICS_PORT)}
             | _overrides(plain, _ENV_FIELDS),
@@ -269,6 +274,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     environment's (or the built-in) value in place."""
     kafka = parser.add_argument_group("kafka")
     kafka.add_argument("--bootstrap", help="bootstrap servers (env KAFKA_BOOTSTRAP)")
+    kafka.add_argument(
+        "--topic-prefix", help="in front of every topic name and the default group id"
+    )
     for role in (f.name for f in fields(PipelineTopics)):
         kafka.add_argument(
             f"--topic-{role.replace('_', '-')}", dest=f"topic_{role}", metavar="TOPIC"
@@ -298,8 +306,11 @@ def settings_from(
     args: argparse.Namespace, service: str, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Settings from the environment, overridden by the flags that were given."""
-    base = settings_from_env(service, environ)
     given = {k: v for k, v in vars(args).items() if v is not None}
+    env = dict(os.environ if environ is None else environ)
+    if "topic_prefix" in given:
+        env[TOPIC_PREFIX_ENV] = given["topic_prefix"]
+    base = settings_from_env(service, env)
     topics = {
         role: given[f"topic_{role}"]
         for role in (f.name for f in fields(PipelineTopics))
