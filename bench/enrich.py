@@ -21,9 +21,9 @@ from wirestream.core.records import Origin
 from wirestream.enricher import ENRICHERS, Enricher
 from wirestream.enricher.countries import country_lexicon
 from wirestream.enricher.entities import entity_rules
-from wirestream.enricher.gazetteer import gazetteer
 from wirestream.enricher.text import ItemText
 from wirestream.enricher.topics import topic_rules
+from wirestream.geo import gazetteer
 
 _WARM_UP = 200  # items through each chain before timing: word caches
 _REPEAT = 3  # best of: the machine is shared, the minimum is the least disturbed run

@@ -31,11 +31,11 @@ from typing import Any
 
 import orjson
 
+from wirestream.core.folding import fold
 from wirestream.core.records import Emit, Origin
 from wirestream.enricher import Enricher
 from wirestream.enricher.agencies import load_agency_names
-from wirestream.enricher.gazetteer import geonames_cities
-from wirestream.enricher.text import fold
+from wirestream.geo import geonames_cities
 from wirestream.normalizer import Normalizer
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real"

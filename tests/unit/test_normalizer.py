@@ -97,11 +97,11 @@ def test_dutch_page_every_field_of_the_article():
         "language": "nl",
         "dateline": {
             "raw": "'S-HERTOGENBOSCH",
-            "place": "'s-Hertogenbosch",
-            "country_code": None,
-            "lat": None,
-            "lon": None,
-            "geonames_id": None,
+            "place": "'s-Hertogenbosch",  # GeoNames 2747351, in the normalizer already
+            "country_code": "NL",
+            "lat": pytest.approx(51.699, abs=0.001),
+            "lon": pytest.approx(5.304, abs=0.001),
+            "geonames_id": 2747351,
         },
         "agencies": [{"code": "ANP", "name": None}],
         "published_at": None,
@@ -109,7 +109,7 @@ def test_dutch_page_every_field_of_the_article():
         "fetched_at": "2026-02-01T12:00:00Z",
         "source": "test",
         "word_count": 97,
-        "routing_key": "'S-HERTOGENBOSCH",
+        "routing_key": "geonames:2747351",
         "provenance": {
             "raw_id": "raw-1",
             "position": 0,
@@ -125,11 +125,35 @@ def test_dutch_page_teasers_take_the_time_that_follows_them():
     items = normalize(page_envelope("nl_binnenland.txt"))
     assert [summary(item) for item in items[1:]] == [
         # "35 minuten geleden" is glued to the AMSTERDAM line but belongs to DEN HAAG.
-        ("teaser", "DEN HAAG", "Den Haag", ["ANP"], "2026-02-01T11:25:00Z", "minute", "DEN HAAG"),
+        (
+            "teaser",
+            "DEN HAAG",
+            "Den Haag",
+            ["ANP"],
+            "2026-02-01T11:25:00Z",
+            "minute",
+            "geonames:2747373",
+        ),
         # gisteren, in Amsterdam: 31 January 00:00 CET is 30 January 23:00 UTC.
-        ("teaser", "AMSTERDAM", "Amsterdam", [], "2026-01-30T23:00:00Z", "day", "AMSTERDAM"),
-        ("teaser", "UTRECHT", "Utrecht", ["ANP", "NU"], "2026-01-29T23:00:00Z", "day", "UTRECHT"),
-        ("teaser", "GENÈVE", "Genève", ["ANP", "AFP"], "2026-01-29T23:00:00Z", "day", "GENEVE"),
+        ("teaser", "AMSTERDAM", "Amsterdam", [], "2026-01-30T23:00:00Z", "day", "geonames:2759794"),
+        (
+            "teaser",
+            "UTRECHT",
+            "Utrecht",
+            ["ANP", "NU"],
+            "2026-01-29T23:00:00Z",
+            "day",
+            "geonames:2745912",
+        ),
+        (
+            "teaser",
+            "GENÈVE",
+            "Geneva",
+            ["ANP", "AFP"],
+            "2026-01-29T23:00:00Z",
+            "day",
+            "geonames:2660646",
+        ),
     ]
     teaser = items[2]
     assert teaser["headline"] is None
@@ -167,11 +191,11 @@ def test_economy_page_time_under_the_headline_and_dated_dateline():
     assert [summary(item) for item in items] == [
         # the relative time under the headline is more precise than "1 februari"
         ("article", "DEN HAAG, 1 februari", "Den Haag", ["ANP"], "2026-02-01T11:25:00Z",
-         "minute", "DEN HAAG"),
+         "minute", "geonames:2747373"),
         ("teaser", "ROTTERDAM", "Rotterdam", ["ANP", "BLOOMBERG"], "2026-02-01T09:00:00Z",
-         "hour", "ROTTERDAM"),
+         "hour", "geonames:2747891"),
         ("teaser", "EINDHOVEN", "Eindhoven", ["ANP"], "2026-02-01T03:00:00Z", "hour",
-         "EINDHOVEN"),
+         "geonames:2756253"),
     ]  # fmt: skip
     assert items[0]["section"] == "Economie"
     assert "35 minuten" not in items[0]["body_text"]
@@ -181,12 +205,13 @@ def test_english_wire_page_with_dated_dateline_and_ap_dashes():
     items = normalize(page_envelope("en_world.txt", fetched_at="2026-03-10T08:00:00Z"))
     assert [summary(item) for item in items] == [
         ("article", "WASHINGTON, March 9", "Washington", ["Reuters"], "2026-03-09T00:00:00Z",
-         "day", "WASHINGTON"),
+         "day", "geonames:4140963"),
         ("teaser", "NAIROBI", "Nairobi", ["Reuters"], "2026-03-10T06:00:00Z", "hour",
-         "NAIROBI"),
+         "geonames:184745"),
         ("teaser", "KANSAS CITY, Mo.", "Kansas City", ["AP"], "2026-03-09T00:00:00Z", "day",
-         "KANSAS CITY"),
-        ("teaser", "NEW YORK", "New York", ["AP"], "2026-03-07T00:00:00Z", "day", "NEW YORK"),
+         "geonames:4393217"),
+        ("teaser", "NEW YORK", "New York City", ["AP"], "2026-03-07T00:00:00Z", "day",
+         "geonames:5128581"),
     ]  # fmt: skip
     assert {item["language"] for item in items} == {"en"}
     assert {item["section"] for item in items} == {"World"}
@@ -206,11 +231,11 @@ def test_language_of_each_item():
 def test_html_page_is_cleaned_and_split_like_text():
     items = normalize(page_envelope("nl_buitenland.html"))
     assert [summary(item) for item in items] == [
-        ("article", "ATHENE", "Athene", ["ANP", "RTR"], None, "none", "ATHENE"),
+        ("article", "ATHENE", "Athens", ["ANP", "RTR"], None, "none", "geonames:264371"),
         # <time datetime> gives the minute; a bare <time> gives its wording
         ("teaser", "MADRID", "Madrid", ["ANP", "EFE"], "2026-02-01T09:30:00Z", "minute",
-         "MADRID"),
-        ("teaser", "ROME", "Rome", ["ANP"], "2026-02-01T07:00:00Z", "hour", "ROME"),
+         "geonames:3117735"),
+        ("teaser", "ROME", "Rome", ["ANP"], "2026-02-01T07:00:00Z", "hour", "geonames:3169070"),
     ]  # fmt: skip
     article = items[0]
     assert article["headline"] == "Duizenden mensen op de vlucht voor bosbranden in Griëkenland"

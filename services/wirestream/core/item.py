@@ -1,9 +1,10 @@
 """The wire item: the contract between stages and with downstream (schemas/wire-item.v1.json).
 
 Items are plain dicts (cheap to build, serialized by orjson without a copy). These TypedDicts
-document and type-check their shape. The normalizer fills the `WireItem` fields; the
-deduplicator adds `story_id`, `version` and `dedup`; the enricher adds the enrichment fields
-(and fills `dateline.place`/`country_code`/`lat`/`lon`/`geonames_id`).
+document and type-check their shape. The normalizer fills the `WireItem` fields (the dateline
+resolved to its canonical GeoNames city); the deduplicator adds `story_id`, `version` and
+`dedup`; the enricher adds the enrichment fields (and may re-resolve an ambiguous dateline by
+the countries the text mentions).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ DedupStatus = Literal["new", "update", "duplicate", "kill"]  # kill: the agency 
 
 class DatelineRecord(TypedDict):
     raw: str  # as written, e.g. "'S-HERTOGENBOSCH" or "WASHINGTON, March 9"
-    place: str | None  # the place as written in the dateline; the enricher canonicalizes it
-    country_code: str | None  # ISO 3166-1 alpha-2, set by the enricher
+    place: str | None  # canonical GeoNames name; an unknown place in title case as written
+    country_code: str | None  # ISO 3166-1 alpha-2; None for an unknown place
     lat: float | None
     lon: float | None
     geonames_id: int | None
@@ -94,7 +95,7 @@ class WireItem(TypedDict):
     fetched_at: str  # RFC 3339 UTC
     source: str
     word_count: int
-    routing_key: str  # sends likely duplicates to one partition of wire.items
+    routing_key: str  # "geonames:<id>", an unknown place folded, or "~" + lead fingerprint
     provenance: Provenance
     agency_item: NotRequired[AgencyItem]  # items from an agency format only
     # Added by the deduplicator.

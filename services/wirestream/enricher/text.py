@@ -1,37 +1,23 @@
 """An item's text, folded and tokenized once and shared by every enricher in the chain.
 
-Lookups everywhere use the same `fold` key: accents stripped, case folded, runs of
-non-letters collapsed to one space ("'S-HERTOGENBOSCH" and "'s-Hertogenbosch" both become
-"s hertogenbosch"), so a dictionary lookup replaces per-item regexes.
+Lookups everywhere use the same key, `core.folding.fold`, so a dictionary lookup replaces
+per-item regexes.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from itertools import compress, count
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from wirestream.core.folding import strip_accents
+
 T = TypeVar("T")
 
-_COMBINING = re.compile(r"[\u0300-\u036f]+")
-_NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-
-
-def strip_accents(text: str) -> str:
-    """Accents off ("Oekraïense" -> "Oekraiense"); ASCII, the common case, passes untouched."""
-    if text.isascii():
-        return text
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-
-
-def fold(text: str) -> str:
-    """The lookup key of a name: accent- and case-insensitive, punctuation as single spaces."""
-    return _NON_WORD.sub(" ", strip_accents(text).casefold()).strip()
 
 
 class ItemText:

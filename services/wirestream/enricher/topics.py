@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from wirestream.core.folding import fold
 from wirestream.enricher.enrichment import Enrichment, data_table
-from wirestream.enricher.text import ItemText, fold
+from wirestream.enricher.text import ItemText
 
 HEADLINE_WEIGHT = 2
 

@@ -12,6 +12,7 @@ import xxhash
 from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
 from wirestream.core.media import SNIFFED_TYPES
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
+from wirestream.geo import City, gazetteer, place_key, place_name
 from wirestream.normalizer.dateline import Dateline, DatelineDate, parse_dateline
 from wirestream.normalizer.envelope import (
     Envelope,
@@ -45,8 +46,9 @@ class Normalizer:
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        # Once per process (~1 s): not on the first unclear text, mid-batch in a transaction.
+        # Once per process (~1 s each): not on the first item, mid-batch in a transaction.
         load_model()
+        gazetteer()
 
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         raw = _as_bytes(record)
@@ -145,6 +147,7 @@ def _story_item(
         published_at, precision = _published(
             None, dateline.date if dateline else None, envelope.fetched_at
         )
+    dateline_record = _dateline_record(dateline) if dateline else None
     return {
         "schema_version": ITEM_SCHEMA_VERSION,
         "id": _hash(f"{raw_id}\x1f{position}\x1f{headline}\x1f{body_text}"),
@@ -155,14 +158,14 @@ def _story_item(
         "section": None,
         "language": _primary_language(story.language)
         or detect_language(f"{headline}. {body_text}" if headline else body_text),
-        "dateline": _dateline_record(dateline) if dateline else None,
+        "dateline": dateline_record,
         "agencies": [{"code": code, "name": None} for code in _unique(agencies)],
         "published_at": published_at,
         "published_precision": precision,
         "fetched_at": format_rfc3339(envelope.fetched_at),
         "source": envelope.source,
         "word_count": word_count(body_text),
-        "routing_key": dateline.routing_key if dateline else text_fingerprint(body_text),
+        "routing_key": routing_key(dateline_record, dateline, body_text),
         "provenance": {
             "raw_id": raw_id,
             "position": position,
@@ -234,6 +237,7 @@ def _item(
     published_at, precision = _published(
         part.time_text, dateline.date if dateline else None, envelope.fetched_at
     )
+    dateline_record = _dateline_record(dateline) if dateline else None
     return {
         "schema_version": ITEM_SCHEMA_VERSION,
         "id": _hash(f"{raw_id}\x1f{position}\x1f{headline}\x1f{body_text}"),
@@ -243,7 +247,7 @@ def _item(
         "subheadings": part.subheadings if isinstance(part, Article) else [],
         "section": page_fields["section"],
         "language": detect_language(f"{headline}. {body_text}" if headline else body_text),
-        "dateline": _dateline_record(dateline) if dateline else None,
+        "dateline": dateline_record,
         "agencies": [{"code": code, "name": None} for code in dateline.agencies]
         if dateline
         else [],
@@ -252,7 +256,7 @@ def _item(
         "fetched_at": page_fields["fetched_at"],
         "source": page_fields["source"],
         "word_count": word_count(body_text),
-        "routing_key": dateline.routing_key if dateline else text_fingerprint(body_text),
+        "routing_key": routing_key(dateline_record, dateline, body_text),
         "provenance": {
             "raw_id": raw_id,
             "position": position,
@@ -279,6 +283,16 @@ def word_count(body_text: str) -> int:
     return body_text.count(" ") + body_text.count("\n\n") + 1
 
 
+def routing_key(record: dict[str, Any] | None, dateline: Dateline | None, body_text: str) -> str:
+    """The key of `wire.items`: the canonical place (its `record`), so Parijs and Paris or
+    Kiev and Kyiv reach one deduplicator partition; an unknown place as written (folded);
+    without a dateline, the opening words."""
+    if record is None or dateline is None:
+        return text_fingerprint(body_text)
+    geonames_id = record["geonames_id"]
+    return place_key(geonames_id) if geonames_id is not None else dateline.routing_key
+
+
 def text_fingerprint(text: str) -> str:
     """Routing key for an item without a dateline: a hash of its opening words, which a
     teaser shares with the article it leads."""
@@ -291,14 +305,31 @@ def _hash(text: str) -> str:
 
 
 def _dateline_record(dateline: Dateline) -> dict[str, Any]:
+    """The dateline with its canonical place (the enricher may refine an ambiguous name by
+    the countries the text mentions); an unknown place in title case, as written."""
+    city = _canonical(dateline.place)
+    if city is None:
+        return {
+            "raw": dateline.raw,
+            "place": dateline.display_place,
+            "country_code": None,
+            "lat": None,
+            "lon": None,
+            "geonames_id": None,
+        }
     return {
         "raw": dateline.raw,
-        "place": dateline.display_place,
-        "country_code": None,
-        "lat": None,
-        "lon": None,
-        "geonames_id": None,
+        "place": city.name,
+        "country_code": city.country_code,
+        "lat": city.lat,
+        "lon": city.lon,
+        "geonames_id": city.geonames_id,
     }
+
+
+@lru_cache(maxsize=4096)  # a wire names few places, again and again
+def _canonical(place: str) -> City | None:
+    return gazetteer().canonical(place_name(place))
 
 
 def _as_bytes(record: Any) -> bytes | None:
