@@ -7,8 +7,9 @@ from enricher_fixtures import page_items, wire_item
 
 from wirestream.core.records import Origin
 from wirestream.enricher import Enricher
-from wirestream.enricher.gazetteer import DatelineGeography, gazetteer
+from wirestream.enricher.gazetteer import DatelineGeography
 from wirestream.enricher.text import ItemText
+from wirestream.geo import gazetteer
 
 
 def resolve(dateline: str, body: str = "Er gebeurde iets.") -> dict:
