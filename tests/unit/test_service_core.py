@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import signal
 import socket
 import ssl
 import subprocess
 import sys
+import time
 
 import aiohttp
 import orjson
@@ -301,3 +303,20 @@ def test_serve_on_a_busy_metrics_port_says_so_in_one_line():
         f"wirestream serve: metrics port {port} on 0.0.0.0 is already in use; choose another"
         " with --metrics-port or WIRESTREAM_METRICS_PORT (0 picks a free port)"
     ]
+
+
+def test_ctrl_c_during_start_up_stops_quietly():
+    # Ctrl-C while a service still imports and loads its stages printed a KeyboardInterrupt
+    # traceback (the demo's children got the terminal's SIGINT too; they now have a session
+    # of their own, and the command line itself ends quietly).
+    process = subprocess.Popen(
+        [*WIRESTREAM, "serve", "enricher", "--metrics-port", "0", "--bootstrap", "x:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.5)  # Python is up and importing; the stages are not built yet
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert "Traceback" not in out + err
+    assert process.returncode in (0, 130), (process.returncode, err)

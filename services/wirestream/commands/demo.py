@@ -114,8 +114,14 @@ class Service:
         ]  # fmt: skip
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
+            # A session of its own: a terminal's Ctrl-C reaches the demo only, which then stops
+            # its children with SIGTERM (finish, commit, leave), never mid-start-up.
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
 
     def exited(self) -> int | None:
