@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "generate": "write a deterministic labelled synthetic corpus of raw wire pages",
     "produce": "publish raw pages or envelopes from files, dirs, NDJSON, stdin or HTTP",
     "tail": "follow wire.normalized and print the items (pretty or NDJSON)",
+    "story": "print a story's versions in order, with what each update changed",
     "dlq": "list dead letters by reason, or replay their original bytes after a fix",
     "demo": "the whole pipeline on the sample pages: broker, topics, services, output (make run)",
 }

@@ -120,6 +120,33 @@ def test_held_items_are_counted_not_sent_and_changes_go_to_the_partitions_change
     assert changelog == [(b"a", b"1", 4), (b"b", b"1", 4), (b"expired", None, 4)]
 
 
+class Reviser(Passthrough):
+    """Every item an update, with the change kinds it says."""
+
+    name = "reviser"
+
+    def process(self, record: Any, origin: Origin) -> list[Outcome]:
+        changes = {"kinds": record["kinds"]} if record["kinds"] is not None else None
+        item = {**record, "dedup": {"status": "update"}, "changes": changes}
+        return super().process(item, origin)
+
+    assign = Tally.assign
+    revoke = Tally.revoke
+
+    def drain_changes(self, partition: int) -> list[tuple[bytes, bytes | None]]:
+        return []
+
+
+def test_updates_are_counted_by_kind_of_change():
+    values = [
+        b'{"id":"a","kinds":["figure"]}',
+        b'{"id":"b","kinds":["figure","paragraph_added"]}',
+        b'{"id":"c","kinds":null}',
+    ]
+    outbox = translator(Reviser()).batch(0, [record(v, i) for i, v in enumerate(values)])
+    assert outbox.update_changes == {"figure": 2, "paragraph_added": 1, "unknown": 1}
+
+
 def test_an_output_too_big_for_a_message_is_dead_lettered_with_the_input():
     big = orjson.dumps({"id": "big", "body": "x" * 5_000})
     outbox = translator(Passthrough(), limit=4_000).batch(0, [record(big)])

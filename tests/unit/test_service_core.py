@@ -244,6 +244,9 @@ def test_expected_series_exist_at_zero_before_the_first_record():
     assert 'records_consumed_total{service="deduplicator",topic="wire.items"} 0.0' in text
     assert 'records_produced_total{service="deduplicator",topic="wire.dlq"} 0.0' in text
     assert 'wirestream_commit_failures_total{service="deduplicator"} 0.0' in text
+    for change in ("figure", "teaser_to_article", "other", "unknown"):
+        series = f'dedup_update_changes_total{{change="{change}",service="deduplicator"}} 0.0'
+        assert f"wirestream_{series}" in text
     stateless = Metrics("enricher")
     stateless.expect("wire.unique", ["wire.normalized"], decides=False)
     assert "wirestream_dedup_decisions_total{" not in stateless.exposition().decode()

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.runtime.codec import HEADER_REPLAYED_FROM
-from wirestream.producer.cluster import client_settings, quiet_client_logs, topic_partitions
+from wirestream.producer.cluster import client_settings, quiet_client_logs, read_topic
 
 TRUNCATED_MARK = "(original truncated to"
 
@@ -147,33 +147,10 @@ def selected(letter: Letter, reasons: list[str] | None, stages: list[str] | None
 
 async def read_letters(settings: Settings, topic: str) -> list[Letter]:
     """Every committed record of the topic, from its start to its end when this began."""
-    partitions = await topic_partitions(settings, topic)
-    if not partitions:
+    records = await read_topic(settings, topic)
+    if records is None:
         raise SystemExit(f"wirestream dlq: topic {topic} does not exist")
-    tps = [TopicPartition(topic, p) for p in partitions]
-    consumer = AIOKafkaConsumer(
-        **settings.client_kwargs(),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        letters: list[Letter] = []
-        while await _behind(consumer, ends):
-            batches = await consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                letters.extend(_letter(r) for r in records)
-        return letters
-    finally:
-        await consumer.stop()
-
-
-async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    return any([await consumer.position(tp) < end for tp, end in ends.items()])
+    return [_letter(record) for record in records]
 
 
 def _letter(record: ConsumerRecord) -> Letter:

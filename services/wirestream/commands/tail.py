@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.deduplicator.changes import summary
 from wirestream.ninjs import to_ninjs
 from wirestream.producer.cluster import client_settings, quiet_client_logs
 
@@ -46,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def item_line(item: Any, width: int = LINE_WIDTH) -> str:
     """One line per item: dedup status, story id, version, dateline, then the headline (or the
-    teaser's opening words), cut to `width`. Dead-letter records get `dead_letter_line`."""
+    teaser's opening words), cut to `width`; an update adds a line with its changes
+    (`changes_line`). Dead-letter records get `dead_letter_line`."""
     if not isinstance(item, dict):
         return f"{'?':<9} not an item: {str(item)[: width - 23]}"
     if "original_base64" in item:
@@ -58,7 +60,17 @@ def item_line(item: Any, width: int = LINE_WIDTH) -> str:
         f"{dedup.get('status', '-'):<9} {str(item.get('story_id', '-'))[:12]:<12}"
         f" v{item.get('version', '-'):<2} {dateline[:24]:<24} | "
     )
-    return (head + " ".join(text.split()))[:width]
+    line = (head + " ".join(text.split()))[:width]
+    if "changes" in item:
+        return f"{line}\n{changes_line(item, width)}"
+    return line
+
+
+def changes_line(item: dict[str, Any], width: int = LINE_WIDTH) -> str:
+    """`          update v3: dodental 12 → 27; +1 paragraph`, under the update's item line."""
+    changes = item["changes"]
+    what = summary(changes) if changes is not None else "changes unknown"
+    return f"{'':<10}update v{item.get('version', '-')}: {what}"[:width]
 
 
 def dead_letter_line(letter: dict[str, Any], width: int = LINE_WIDTH) -> str:

@@ -16,6 +16,18 @@ ITEM_SCHEMA_VERSION = "1.2.0"
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]
 DedupStatus = Literal["new", "update", "duplicate", "kill"]  # kill: the agency withdrew it
+# The kinds of change an update can make (`changes.kinds`, deduplicator/changes.py).
+ChangeKind = Literal[
+    "teaser_to_article",
+    "headline",
+    "figure",
+    "text",
+    "paragraph_added",
+    "paragraph_removed",
+    "subheading",
+    "agency",
+    "other",
+]
 
 
 class DatelineRecord(TypedDict):

@@ -13,6 +13,10 @@ Name (type; labels): meaning.
 - `wirestream_items_held_total` (counter; `service`): items a stage emitted but did not publish
   (duplicates)
 - `wirestream_dedup_decisions_total` (counter; `service`, `status`): new / update / duplicate
+- `wirestream_dedup_update_changes_total` (counter; `service`, `change`): updates by kind of
+  change (`changes.kinds`: `teaser_to_article`, `headline`, `figure`, `text`,
+  `paragraph_added`, `paragraph_removed`, `subheading`, `agency`, `other`; `unknown` when the
+  previous version's text was not known); an update with two kinds counts in both
 - `wirestream_dead_letters_total` (counter; `service`, `stage`, `reason`): records sent to the
   DLQ, by stage and reason code
 - `wirestream_stage_latency_seconds` (histogram; `service`, `stage`): time one stage spends on
@@ -61,7 +65,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from wirestream import __version__
-from wirestream.core.item import DedupStatus
+from wirestream.core.item import ChangeKind, DedupStatus
 
 # Stage work is sub-millisecond to tens of milliseconds per record.
 STAGE_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -112,6 +116,12 @@ class Metrics:
         )
         self.dedup_decisions = Counter(
             "wirestream_dedup_decisions", "Deduplication decisions", [*svc, "status"], registry=r
+        )
+        self.update_changes = Counter(
+            "wirestream_dedup_update_changes",
+            "Updates by kind of change",
+            [*svc, "change"],
+            registry=r,
         )
         self.dead_letters = Counter(
             "wirestream_dead_letters", "Dead letters", [*svc, "stage", "reason"], registry=r
@@ -194,6 +204,8 @@ class Metrics:
         if decides:
             for status in get_args(DedupStatus):
                 self.dedup_decisions.labels(service, status)
+            for change in (*get_args(ChangeKind), "unknown"):
+                self.update_changes.labels(service, change)
 
     def watch_stage_counts(self, sources: Callable[[], Iterable[tuple[str, Mapping]]]) -> None:
         """Expose `(stage name, counts mapping)` pairs, read at every scrape."""

@@ -17,11 +17,12 @@ import re
 import zlib
 from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, TypedDict, get_args
 
 import orjson
 from xxhash import xxh3_64_hexdigest
 
+from wirestream.core.item import ChangeKind
 from wirestream.deduplicator.figures import FIGURE_KEY, Token, counted, plain_number, tokens
 from wirestream.deduplicator.shingles import strip_dateline, words
 
@@ -37,17 +38,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _ELLIPSIS = ("...", "…")
 
 # The kinds of change an update can make (the metric's `change` label, the bench's names).
-CHANGE_KINDS = (
-    "teaser_to_article",
-    "headline",
-    "figure",
-    "text",
-    "paragraph_added",
-    "paragraph_removed",
-    "subheading",
-    "agency",
-    "other",
-)
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 
 class Content(NamedTuple):
@@ -77,7 +68,7 @@ class ChangedParagraph(TypedDict):
 
 
 class Changes(TypedDict):
-    kinds: list[str]  # what kinds of change these are (`CHANGE_KINDS`), for routing
+    kinds: list[ChangeKind]  # what kinds of change these are (`CHANGE_KINDS`), for routing
     kind: str | None  # "teaser → article", else None
     headline: dict[str, str] | None  # {"old", "new"}
     added_paragraphs: list[str]
@@ -278,9 +269,9 @@ def _fingerprint(paragraph: str) -> str:
     return xxh3_64_hexdigest(_key(paragraph).encode())
 
 
-def change_kinds(changes: Changes) -> list[str]:
+def change_kinds(changes: Changes) -> list[ChangeKind]:
     """The kinds of change an update made (names from `CHANGE_KINDS`), in that order."""
-    found = {
+    found: dict[ChangeKind, bool] = {
         "teaser_to_article": changes["kind"] == TEASER_TO_ARTICLE,
         "headline": changes["headline"] is not None,
         "figure": bool(changes["changed_figures"]),

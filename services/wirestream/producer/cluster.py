@@ -9,6 +9,7 @@ import logging
 import os
 from dataclasses import replace
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from wirestream.core.config import Settings, settings_from
@@ -39,3 +40,31 @@ async def topic_partitions(settings: Settings, topic: str) -> list[int]:
     if described.get("error_code"):
         return []
     return sorted(p["partition"] for p in described["partitions"])
+
+
+async def read_topic(settings: Settings, topic: str) -> list[ConsumerRecord] | None:
+    """Every committed record of `topic`, from its start to its end when this began (None
+    when the topic does not exist). No consumer group: nothing is committed."""
+    partitions = await topic_partitions(settings, topic)
+    if not partitions:
+        return None
+    tps = [TopicPartition(topic, p) for p in partitions]
+    consumer = AIOKafkaConsumer(
+        **settings.client_kwargs(),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        records: list[ConsumerRecord] = []
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            batches = await consumer.getmany(timeout_ms=500)
+            for batch in batches.values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()

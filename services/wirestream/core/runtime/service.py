@@ -224,6 +224,8 @@ class StageService:
         m.held.labels(service).inc(outbox.held)
         for status, n in outbox.dedup.items():
             m.dedup_decisions.labels(service, status).inc(n)
+        for change, n in outbox.update_changes.items():
+            m.update_changes.labels(service, change).inc(n)
         for letter in outbox.letters:
             m.dead_letters.labels(service, letter.stage, letter.reason.value).inc()
             self._log.warning(

@@ -44,6 +44,7 @@ class Outbox:
     consumed: int = 0
     held: int = 0
     dedup: Counter[str] = field(default_factory=Counter)
+    update_changes: Counter[str] = field(default_factory=Counter)  # updates by kind of change
     letters: list[DeadLetter] = field(default_factory=list)
 
     @property
@@ -146,6 +147,9 @@ class RecordTranslator:
                 status = (outcome.item.get("dedup") or {}).get("status")
                 if status:
                     outbox.dedup[status] += 1
+                changes = outcome.item.get("changes")
+                if status == "update":
+                    outbox.update_changes.update((changes or {}).get("kinds") or ["unknown"])
             if not outcome.publish:
                 outbox.held += 1
                 continue
