@@ -257,7 +257,13 @@ async def test_kill_9_mid_stream_then_restart_writes_every_input_once(kafka_boot
         successor.process.send_signal(signal.SIGTERM)
         assert await successor.wait() == 0  # graceful: batch finished, group left
         assert await group_members(kafka_bootstrap, group) == 0  # left, not timed out
-        assert successor.logged("service_stopped")
+        (received,) = successor.logged("signal_received")
+        assert received["signal"] == "SIGTERM"
+        (stopped,) = successor.logged("service_stopped")
+        # The on-call engineer sees where each partition stopped and how long the drain took.
+        assert sum(stopped["committed_offsets"].values()) == len(records)
+        assert set(stopped["committed_offsets"]) == {f"{topics.items}/{p}" for p in range(3)}
+        assert stopped["drain_seconds"] >= 0
         assert sum(line["changelog_records"] for line in successor.logged("state_restored")) > 0
         await out.drain()
         await dlq.drain()

@@ -116,8 +116,13 @@ async def serve(settings: Settings, binding: Binding, create_topics: bool = Fals
     log.info("http_listening", port=http.port, url=http.url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stop_on(signum: signal.Signals) -> None:
+        log.info("signal_received", signal=signum.name, action="finish the batch, commit, leave")
+        stop.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, stop_on, signum)
     try:
         if create_topics:
             specs = pipeline_topic_specs(settings.topics)

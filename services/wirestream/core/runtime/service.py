@@ -116,6 +116,9 @@ class StageService:
         )
 
     async def _shutdown(self) -> None:
+        began = time.monotonic()
+        # Before the consumer leaves: the revocation then forgets the partitions.
+        committed = {f"{tp.topic}/{tp.partition}": o.next_offset for tp, o in self._owned.items()}
         self.ownership.set_ready(False, "stopping")
         # Not under the lock: stopping the consumer may wait for a rebalance callback.
         await self._consumer.stop()  # leaves the group
@@ -123,7 +126,11 @@ class StageService:
             await self.ownership.stop()
             if self._producer is not None:
                 await self._producer.stop()
-        self._log.info("service_stopped")
+        self._log.info(
+            "service_stopped",
+            committed_offsets=committed,
+            drain_seconds=round(time.monotonic() - began, 3),
+        )
 
     # -- processing ----------------------------------------------------------------------
 
