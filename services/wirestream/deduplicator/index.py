@@ -152,6 +152,7 @@ class StoryIndex:
         self._entries: dict[int, Entry] = {}
         self._stories: dict[str, Versions] = {}  # story id -> its versions
         self._by_text: dict[int, int] = {}  # text key -> newest version with that text
+        self._by_lead: dict[int, tuple[int, ...]] = {}  # lead key -> newest versions
         self._expiry: list[tuple[float, int]] = []  # heap of (time, seq): eviction order
         self._window = config.window_hours * 3600.0
         self._watermark = float("-inf")  # latest item time seen: the partition's clock
@@ -186,6 +187,8 @@ class StoryIndex:
             shingles = shingles or item.shingles()
             query = set(shingles)
             match = self._best_match(query, item.place)
+            if match is None and self.config.lead_across_places:
+                match = self._lead_match(query, shingles, item.place)
         if match is None:
             story_id = item.item_id
             if story_id in self._stories:
@@ -244,6 +247,32 @@ class StoryIndex:
             return None
         return self._entries[best[1]], best[0]
 
+    def _lead_match(
+        self, query: set[int], shingles: Sequence[int], place: str | None
+    ) -> tuple[Entry, float] | None:
+        """The best match among versions of other places (or without a dateline) that open
+        with the same lead words: copy without a dateline, a story re-filed from another
+        city. The newest `max_candidates` of them are checked exactly."""
+        best: tuple[float, int] | None = None
+        for key in reversed(
+            self._by_lead.get(self._lead_key(shingles), ())[-self.config.max_candidates :]
+        ):
+            entry = self._entries[key]
+            if entry.place == place:  # already checked under the place rule
+                continue
+            stored = state.hashes(entry.shingles)
+            overlap = Overlap(len(query.intersection(stored)), len(query), len(stored))
+            if same_story(overlap, self.config):
+                score = (round(overlap.similarity, 4), key)
+                if best is None or score > best:
+                    best = score
+        return (self._entries[best[1]], best[0]) if best is not None else None
+
+    def _lead_key(self, shingles: Sequence[int]) -> int:
+        """The item's opening words: its first `lead_anchors` shingles (a teaser is the lead of
+        its article; a copy without a dateline or from another city keeps it)."""
+        return hash(tuple(shingles[: self.config.lead_anchors]))
+
     def _remember(
         self,
         item: Sighting,
@@ -283,6 +312,11 @@ class StoryIndex:
     def _insert(self, entry: Entry) -> None:
         self._entries[entry.seq] = entry
         self._by_text[entry.text_key] = entry.seq
+        if self.config.lead_across_places:
+            lead = self._lead_key(state.hashes(entry.shingles))
+            # A lead shared by many versions (a stock opening): only the newest count.
+            newest = self.config.max_postings
+            self._by_lead[lead] = (*self._by_lead.get(lead, ()), entry.seq)[-newest:]
         versions = self._stories.get(entry.story_id, ())
         if versions and versions[-1].content:
             # Only the latest version's content is compared with: memory holds one per story.
@@ -308,6 +342,13 @@ class StoryIndex:
         if self._by_text.get(entry.text_key) == seq:
             del self._by_text[entry.text_key]
         self._candidates.remove(seq, state.hashes(entry.shingles), entry.place)
+        if self.config.lead_across_places:
+            lead = self._lead_key(state.hashes(entry.shingles))
+            remaining_lead = tuple(s for s in self._by_lead.get(lead, ()) if s != seq)
+            if remaining_lead:
+                self._by_lead[lead] = remaining_lead
+            else:
+                self._by_lead.pop(lead, None)
         remaining = tuple(v for v in self._stories[entry.story_id] if v.seq != seq)
         if remaining:
             self._stories[entry.story_id] = remaining
