@@ -255,3 +255,45 @@ def test_produce_names_a_missing_path_before_it_connects(capsys):
     assert capsys.readouterr().err == (
         "wirestream produce: error: no such file or directory: /nonexistent/page.txt\n"
     )
+
+
+def test_all_shows_a_duplicate_as_enriched_as_the_story_it_duplicates(tmp_path, capsys):
+    """Issue 14: the KIEV copy duplicates the KYIV story; with --all it carries the same
+    canonical place and named agencies, not a half-enriched copy."""
+    text = (
+        " (ANP) - Bij een aanval met drones op een energiecentrale zijn dinsdag zeker zeven "
+        "mensen om het leven gekomen, melden de regionale autoriteiten.\n"
+    )
+    envelopes = tmp_path / "two.ndjson"
+    envelopes.write_bytes(
+        b"".join(
+            orjson.dumps(
+                {
+                    "id": f"raw-{place}",
+                    "source": "test",
+                    "fetched_at": FETCHED_AT,
+                    "content_type": "text/plain",
+                    "body": f"Doden bij aanval\n{place}{text}",
+                }
+            )
+            + b"\n"
+            for place in ("KYIV", "KIEV")
+        )
+    )
+    code, items, _ = run_cli(["--all", str(envelopes)], capsys)
+    assert code == 0
+    story, duplicate = items
+    assert [story["dedup"]["status"], duplicate["dedup"]["status"]] == ["new", "duplicate"]
+    assert duplicate["story_id"] == story["story_id"]
+    assert duplicate["dateline"]["raw"] == "KIEV"
+    for field in ("place", "country_code", "geonames_id"):
+        assert duplicate["dateline"][field] == story["dateline"][field]
+    assert (duplicate["dateline"]["place"], duplicate["dateline"]["country_code"]) == (
+        "Kyiv",
+        "UA",
+    )
+    anp = {"code": "ANP", "name": "Algemeen Nederlands Persbureau"}
+    assert duplicate["agencies"] == story["agencies"] == [anp]
+    assert duplicate["topics"] and duplicate["enrichment_errors"] == []
+    code, items, _ = run_cli([str(envelopes)], capsys)
+    assert [item["dateline"]["raw"] for item in items] == ["KYIV"]  # held back without --all

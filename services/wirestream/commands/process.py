@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"wirestream process: error: --dead-letter: {error}", file=sys.stderr)
         return 2
-    chain = Chain(build_stages(PipelineOptions.from_env()))
+    # With --all, duplicates pass the enricher too: shown as their story is (place, agencies).
+    chain = Chain(build_stages(PipelineOptions.from_env()), held_back_through=args.all)
     render = to_ninjs if args.format == "ninjs" else _as_is
     out = sys.stdout.buffer
     try:

@@ -7,6 +7,7 @@ behind one Kafka consumer). Outcomes keep input order, so output is deterministi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome
@@ -16,11 +17,15 @@ from wirestream.core.stage import Stage
 class Chain:
     """A sequence of stages applied depth-first to each record."""
 
-    def __init__(self, stages: Sequence[Stage]) -> None:
+    def __init__(self, stages: Sequence[Stage], *, held_back_through: bool = False) -> None:
+        """`held_back_through`: items a stage holds back (duplicates) still pass the later
+        stages and stay held back, so `process --all` shows a duplicate enriched like the
+        story it duplicates; otherwise they stop where they were held back (no work spent)."""
         if not stages:
             raise ValueError("a chain needs at least one stage")
         self.stages = list(stages)
         self.name = "+".join(stage.name for stage in self.stages)
+        self.held_back_through = held_back_through
 
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         """Final outcomes: items out of the last stage, items a stage held back
@@ -29,13 +34,18 @@ class Chain:
         self._run(0, record, origin, outcomes)
         return outcomes
 
-    def _run(self, depth: int, record: Any, origin: Origin, outcomes: list[Outcome]) -> None:
+    def _run(
+        self, depth: int, record: Any, origin: Origin, outcomes: list[Outcome], held: bool = False
+    ) -> None:
         last = depth == len(self.stages) - 1
         for outcome in self.stages[depth].process(record, origin):
-            if isinstance(outcome, DeadLetter) or last or not outcome.publish:
+            if isinstance(outcome, DeadLetter):
                 outcomes.append(outcome)
+            elif last or not (outcome.publish or self.held_back_through):
+                outcomes.append(replace(outcome, publish=False) if held else outcome)
             else:
-                self._run(depth + 1, outcome.item, origin, outcomes)
+                held_back = held or not outcome.publish
+                self._run(depth + 1, outcome.item, origin, outcomes, held_back)
 
 
 def published(outcomes: Sequence[Outcome]) -> list[Emit]:
