@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiokafka import ConsumerRecord
 
+from schema_check import assert_valid
 from wirestream.core.chain import Chain
 from wirestream.core.records import Emit, Origin, Outcome, Reason
 from wirestream.core.runtime.codec import (
@@ -107,6 +108,20 @@ def test_bad_records_become_dead_letters_and_the_batch_goes_on():
     assert [m.key for m in outbox.messages if m.topic == "wire.unique"] == [b"ok"]
     assert outbox.dead_letters[("svc", "invalid_item")] == 2
     assert outbox.dead_letters[("passthrough", "stage_error")] == 1
+
+
+def test_a_dead_letter_keeps_the_original_key_and_headers_for_its_replay():
+    # Dropped before: a replay could land on another partition than the original did.
+    headers = (("ws-source-topic", b"wire.raw"), ("traceparent", b"00-abc-01"))
+    outbox = translator(Passthrough()).batch(2, [record(b"[1]", 4, headers)])
+    (message,) = [m for m in outbox.messages if m.topic == "wire.dlq"]
+    letter = orjson.loads(message.value)
+    assert message.key == b"k"
+    assert base64.b64decode(letter["original_key_base64"]) == b"k"
+    assert [
+        (h["name"], base64.b64decode(h["value_base64"])) for h in letter["original_headers"]
+    ] == list(headers)
+    assert_valid("dead-letter.v1", letter)
 
 
 def test_held_items_are_counted_not_sent_and_changes_go_to_the_partitions_changelog():

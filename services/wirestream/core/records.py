@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-DEAD_LETTER_SCHEMA_VERSION = "1.1.0"
+DEAD_LETTER_SCHEMA_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,9 @@ class DeadLetter:
     stage: str
     origin: Origin = field(default_factory=Origin)
     source: str | None = None  # the envelope's source, when it could be read
+    # The original record's key and headers (1.2.0): a replay lands where the original did.
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
     def to_record(self, failed_at: str) -> dict[str, Any]:
         """The dead-letter record as published (schemas/dead-letter.v1.json)."""
@@ -76,8 +79,16 @@ class DeadLetter:
                 "partition": self.origin.partition,
                 "offset": self.origin.offset,
             },
-            "original_base64": base64.b64encode(self.original).decode("ascii"),
+            "original_base64": _base64(self.original),
+            "original_key_base64": None if self.key is None else _base64(self.key),
+            "original_headers": [
+                {"name": name, "value_base64": _base64(value)} for name, value in self.headers
+            ],
         }
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 Outcome = Emit | DeadLetter

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,7 +141,7 @@ class RecordTranslator:
         origin = Origin(record.topic, record.partition, record.offset, record.timestamp)
         for outcome in self.outcomes(record, origin):
             if isinstance(outcome, DeadLetter):
-                self._dead_letter(outbox, outcome, trace)
+                self._dead_letter(outbox, outcome, trace, record)
                 continue
             if self._counts_dedup:
                 status = (outcome.item.get("dedup") or {}).get("status")
@@ -155,7 +155,7 @@ class RecordTranslator:
                 continue
             message = self._emit(outcome, trace, record.value or b"", origin)
             if isinstance(message, DeadLetter):
-                self._dead_letter(outbox, message, trace)
+                self._dead_letter(outbox, message, trace, record)
             else:
                 outbox.messages.append(message)
 
@@ -198,14 +198,18 @@ class RecordTranslator:
             item_id if isinstance(item_id, str) else None,
         )
 
-    def _dead_letter(self, outbox: Outbox, letter: DeadLetter, trace: SourceTrace) -> None:
+    def _dead_letter(
+        self, outbox: Outbox, letter: DeadLetter, trace: SourceTrace, rejected: ConsumerRecord
+    ) -> None:
+        # The original key and headers travel with it, so a replay lands where the input did.
+        letter = replace(letter, key=rejected.key, headers=tuple(rejected.headers or ()))
         outbox.letters.append(letter)
         record = letter.to_record(self._clock())
         value = orjson.dumps(record)
         if len(value) > self._limit:
             value = self._truncated(record, len(value))
         headers = ((HEADER_SCHEMA_VERSION, record["schema_version"].encode()), *trace.headers())
-        outbox.messages.append(Message(self.binding.dlq_topic, value, None, headers))
+        outbox.messages.append(Message(self.binding.dlq_topic, value, rejected.key, headers))
 
     def _truncated(self, record: dict[str, Any], size: int) -> bytes:
         """A dead letter too big for a message keeps the head of its original bytes and says so:
