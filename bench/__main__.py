@@ -12,7 +12,9 @@ at-least-once against a plain aiokafka passthrough, latency at a fixed offered r
 memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP),
 `realcopy` (normalizer and enricher accuracy per field and language on the real agency copy
 in tests/fixtures/real/, from bench/realcopy.py; a few seconds), `formats` (normalizer
-items/s per agency format on its real samples beside text pages, from bench/formats.py).
+items/s per agency format on its real samples beside text pages, from bench/formats.py),
+`changes` (how often an update's `changes` names exactly the revision the generator made,
+and what computing it costs, from bench/changes.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats")
+PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "formats" in parts:
         report.progress("normalizer throughput per agency format ...")
         results["formats"] = call_owner("formats", args.quick)
+    if "changes" in parts:
+        report.progress("changes on updates against the generator's revision labels ...")
+        results["changes"] = call_owner("changes", items, corpus)
     if "kafka" in parts:
         from bench import endtoend
 

@@ -154,6 +154,9 @@ def render(results: dict[str, Any]) -> str:
             ],
         )
         lines.append("")
+    changes = results.get("changes")
+    if changes and "share_named" in changes:
+        lines += _changes_section(changes, targets)
     if targets:
         lines += ["### Targets", ""]
         lines += _table(
@@ -343,3 +346,45 @@ def write(path: Path, section: str) -> None:
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + section
     path.write_text(text)
+
+
+def _changes_section(changes: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+    share = changes["share_named"]
+    targets.append(
+        {
+            "target": f"`changes` names exactly the generator's revision ≥ {changes['target']}",
+            "measured": f"{share} ({changes['named_exactly']} of {changes['updates_scored']})",
+            "verdict": _check(share, changes["target"]),
+        }
+    )
+    lines = [
+        "### Changes on updates (bench/changes.py)",
+        "",
+        f"{changes['updates_scored']:,} updates both the labels and the deduplicator call an"
+        f" update; `changes.kinds` equal to the generator's revision label on"
+        f" {changes['named_exactly']:,} ({share}).",
+        "",
+    ]
+    rows = [
+        ("deduplicator, per item (all of it)", "dedup_us_per_item", "dedup_cpu_us_per_item"),
+        ("compare with the previous version, per update", "compare_us_per_update",
+         "compare_cpu_us_per_update"),
+        ("pack the text of a remembered version", "pack_us_per_version",
+         "pack_cpu_us_per_version"),
+    ]  # fmt: skip
+    lines += _table(
+        [{"work": work, "wall": changes[wall], "cpu": changes[cpu]} for work, wall, cpu in rows],
+        [("work", "work"), ("wall", "µs (wall)"), ("cpu", "µs (CPU)")],
+    )
+    lines += [
+        "",
+        f"Packed text per story: {changes['packed_bytes_per_story']} bytes on average;"
+        f" `changes` work is {changes['changes_share_of_dedup_time']:.1%} of the"
+        " deduplicator's wall time in the same run.",
+        "",
+    ]
+    if changes.get("misses"):
+        lines += ["Misses (labelled → named):", ""]
+        lines += [f"- {m['labelled']} → {m['changes']}: {m['count']}" for m in changes["misses"]]
+        lines.append("")
+    return lines

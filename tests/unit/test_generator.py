@@ -12,6 +12,7 @@ from wirestream.cli import main
 from wirestream.core.records import Reason
 from wirestream.generator import Corpus, GeneratorConfig, generate
 from wirestream.generator.pages import relative_time
+from wirestream.generator.stories import visible_change
 from wirestream.generator.vocabulary import EN_LANGUAGE, NL_LANGUAGE
 
 TIME = r"(\d+ (minuten|minuut|uur|dagen) geleden|gisteren|\d+ (minutes?|hours?|days) ago|yesterday)"
@@ -144,10 +145,27 @@ def test_revisions_change_what_the_labels_compare():
     from wirestream.generator.corpus import _write_stories
 
     stories = _write_stories(random.Random(4), 200, GeneratorConfig(revision_rate=1.0))
+    shown = Counter()
     for story in stories:
         for before, after in zip(story.versions, story.versions[1:], strict=False):
             assert after.change
             assert not set(before.article_units()).issuperset(after.article_units())
+            # Between two articles the revisions show, and nothing else; a figure revised in
+            # the paragraph the same revision added shows as that paragraph only.
+            visible = set(visible_change(before, "article", after, "article").split("+"))
+            assert visible <= set(after.change.split("+"))
+            shown[visible == set(after.change.split("+"))] += 1
+    assert shown[False] < 0.05 * shown[True]
+
+
+def test_every_update_is_labelled_with_the_change_it_shows(corpus):
+    changes = Counter(label.change for label in corpus.labels if label.status == "update")
+    assert "" not in changes
+    assert changes["teaser→article"] > 0 and changes["number"] > 0
+    assert all(not label.change for label in corpus.labels if label.status != "update")
+    teasers = [label.change for label in corpus.labels if label.kind == "teaser" and label.change]
+    # A teaser shows only its lead's figures and its agencies.
+    assert {c for change in teasers for c in change.split("+")} <= {"number", "agency"}
 
 
 def test_bad_inputs_labelled_with_their_dead_letter_reason(corpus):

@@ -20,7 +20,7 @@ import orjson
 
 from wirestream.core.records import Reason
 from wirestream.generator.pages import Page, Teaser, render_html, render_text
-from wirestream.generator.stories import Story, revise, write_story
+from wirestream.generator.stories import Story, Version, revise, visible_change, write_story
 from wirestream.generator.vocabulary import LANGUAGES, Language, Section
 
 ENVELOPES_FILE = "envelopes.ndjson"
@@ -51,6 +51,10 @@ class ItemLabel:
     status: str  # new | update | duplicate, in arrival order
     kind: str = "article"  # article | teaser
     version: int = 1  # the story version a correct deduplicator assigns to this item
+    # On updates: what the update shows changed against the story's previous version
+    # (`stories.visible_change`: number, paragraph, subheading, agency, headline,
+    # teaser→article, `+`-joined).
+    change: str = ""
 
 
 @dataclass(slots=True)
@@ -301,6 +305,7 @@ def _bad_envelope(rng: random.Random, reason: Reason, index: int) -> dict[str, A
 class _StoryMemory:
     units: set[str] = field(default_factory=set)
     version: int = 0
+    latest: tuple[Version, str] | None = None  # the latest remembered item: version, kind
 
 
 def _labels(page_ids: list[str], pages: list[Page]) -> list[ItemLabel]:
@@ -309,9 +314,11 @@ def _labels(page_ids: list[str], pages: list[Page]) -> list[ItemLabel]:
     memory: dict[str, _StoryMemory] = {}
     labels = []
     for raw_id, page in zip(page_ids, pages, strict=True):
-        items = [(page.story.key, "article", page.version.article_units())]
-        items += [(t.story.key, "teaser", t.version.teaser_units()) for t in page.teasers]
-        for position, (story_key, kind, units) in enumerate(items):
+        items = [(page.story.key, "article", page.version, page.version.article_units())]
+        items += [
+            (t.story.key, "teaser", t.version, t.version.teaser_units()) for t in page.teasers
+        ]
+        for position, (story_key, kind, version, units) in enumerate(items):
             seen = memory.setdefault(story_key, _StoryMemory())
             if not seen.units:
                 status = "new"
@@ -319,8 +326,14 @@ def _labels(page_ids: list[str], pages: list[Page]) -> list[ItemLabel]:
                 status = "duplicate"
             else:
                 status = "update"
+            change = ""
+            if status == "update" and seen.latest is not None:
+                change = visible_change(*seen.latest, version, kind)
             if status != "duplicate":
                 seen.version += 1
                 seen.units.update(units)
-            labels.append(ItemLabel(raw_id, position, story_key, status, kind, seen.version))
+                seen.latest = (version, kind)
+            labels.append(
+                ItemLabel(raw_id, position, story_key, status, kind, seen.version, change)
+            )
     return labels

@@ -211,6 +211,37 @@ def _headline(rng: random.Random, story: Story) -> str:
 
 
 REVISIONS = ("number", "paragraph", "subheading", "agency", "headline")
+TEASER_TO_ARTICLE = "teaser→article"
+
+
+def visible_change(before: Version, before_kind: str, after: Version, after_kind: str) -> str:
+    """The revisions an item showing `after` makes visible against one showing `before`,
+    `+`-joined (`teaser→article` first, then `REVISIONS` order): what a `changes` record
+    should name. A teaser shows only its lead sentences and agencies, so against a teaser
+    only a figure revised in the lead and an added agency show."""
+    found = set()
+    if "teaser" in (before_kind, after_kind):
+        if (before_kind, after_kind) == ("teaser", "article"):
+            found.add(TEASER_TO_ARTICLE)
+        shown = min(before.teaser_sentences, after.teaser_sentences)
+        old_sentences = before.paragraphs[0].sentences[:shown]
+        new_sentences = after.paragraphs[0].sentences[:shown]
+    else:
+        old_sentences = tuple(s for p in before.paragraphs for s in p.sentences)
+        new_sentences = tuple(s for p in after.paragraphs for s in p.sentences)
+        if after.headline != before.headline:
+            found.add("headline")
+        if {p.subheading for p in after.paragraphs} - {p.subheading for p in before.paragraphs}:
+            found.add("subheading")
+    old_keys = {s.key for s in old_sentences}
+    old_bases = {s.key.split("~")[0] for s in old_sentences}
+    for sentence in new_sentences:
+        if sentence.key in old_keys:
+            continue
+        found.add("number" if sentence.key.split("~")[0] in old_bases else "paragraph")
+    if set(after.agencies) - set(before.agencies):
+        found.add("agency")
+    return "+".join(c for c in (TEASER_TO_ARTICLE, *REVISIONS) if c in found)
 
 
 def revise(rng: random.Random, story: Story, published: datetime) -> Version:
