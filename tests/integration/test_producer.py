@@ -213,6 +213,8 @@ async def test_dlq_list_and_replay_original_bytes_to_origin_topic(kafka_bootstra
                    Origin(topics.raw, 1, 7), source="anp"),
         DeadLetter(Reason.NO_DATELINE, "no dateline", b"", "normalizer", Origin(topics.raw, 0, 3)),
         DeadLetter(Reason.BINARY, "binary", b"\x00\x01", "normalizer", Origin(topics.raw, 0, 4)),
+        DeadLetter(Reason.STAGE_ERROR, "bug", fixed_later, "normalizer", Origin(topics.raw, 1, 9),
+                   key=b"ap", headers=(("traceparent", b"00-1-01"), ("ws-replayed-from", b"x"))),
     ]  # fmt: skip
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
@@ -221,16 +223,29 @@ async def test_dlq_list_and_replay_original_bytes_to_origin_topic(kafka_bootstra
             await producer.send_and_wait(topics.dlq, orjson.dumps(letter.to_record(failed_at)))
     finally:
         await producer.stop()
-    common = ("--bootstrap", kafka_bootstrap, "--topic-dlq", topics.dlq)
+    common = ("--bootstrap", kafka_bootstrap, "--topic-dlq", topics.dlq,
+              "--topic-dlq-replays", topics.dlq_replays)  # fmt: skip
 
     code, out, err = await wirestream("dlq", "list", *common, "--format", "json")
     assert code == 0, err
     summary = {row["reason"]: row for row in orjson.loads(out)}
-    assert {r: s["count"] for r, s in summary.items()} == {"no_dateline": 2, "binary": 1}
+    assert {r: s["count"] for r, s in summary.items()} == {
+        "no_dateline": 2,
+        "binary": 1,
+        "stage_error": 1,
+    }
     assert summary["no_dateline"]["origins"] == {topics.raw: 2}
 
     code, out, _ = await wirestream(
-        "tail", *common, "--topic", topics.dlq, "--from-beginning", "--max", "3", "--timeout", "30"
+        "tail",
+        *common[:4],
+        "--topic",
+        topics.dlq,
+        "--from-beginning",
+        "--max",
+        "3",
+        "--timeout",
+        "30",
     )
     assert code == 0
     assert [line.split()[:4] for line in out.splitlines()] == [
@@ -249,3 +264,24 @@ async def test_dlq_list_and_replay_original_bytes_to_origin_topic(kafka_bootstra
     assert replayed.value == fixed_later
     assert replayed.key == b"anp"
     assert dict(replayed.headers)["ws-replayed-from"] == f"{topics.dlq}/0/0".encode()
+
+    # Once only: the ledger remembers what was replayed; the next replay skips it.
+    code, out, _ = await wirestream("dlq", "replay", *common, "--reason", "no_dateline")
+    assert "skipping 1 already replayed" in out
+    assert "replayed 0 of 1 dead letters" in out
+    # A letter with the original's key and headers (1.2.0) goes back with them.
+    code, out, err = await wirestream("dlq", "replay", *common, "--reason", "stage_error")
+    assert code == 0, err
+    async with TopicReader(kafka_bootstrap, topics.raw) as reader:
+        await reader.until(2)
+        records = await reader.drain()
+    assert [r.value for r in records] == [fixed_later, fixed_later]  # nothing replayed twice
+    assert records[1].key == b"ap"
+    assert records[1].headers == (
+        ("traceparent", b"00-1-01"),
+        ("ws-replayed-from", f"{topics.dlq}/0/3".encode()),
+    )
+    # An unknown reason is an error that lists the known ones, not "0 of 0".
+    code, out, err = await wirestream("dlq", "replay", *common, "--reason", "no_datelines")
+    assert code == 2
+    assert "unknown reason no_datelines; known reasons: binary, empty," in err

@@ -14,6 +14,7 @@ def test_default_names_follow_the_design():
         "dlq": "wire.dlq",
         "dedup_changelog": "wire.dedup-changelog",
         "ninjs": "wire.ninjs",
+        "dlq_replays": "wire.dlq-replays",
     }
 
 
@@ -41,7 +42,13 @@ def test_changelog_partitions_follow_the_items_topic():
 def test_story_keyed_topics_and_the_changelog_are_compacted():
     topics = PipelineTopics()
     specs = {spec.name: spec for spec in pipeline_topic_specs(topics, dedup_window_ms=DAY_MS)}
-    for name in (topics.unique, topics.normalized, topics.dedup_changelog, topics.ninjs):
+    for name in (
+        topics.unique,
+        topics.normalized,
+        topics.dedup_changelog,
+        topics.ninjs,
+        topics.dlq_replays,  # one entry per replayed dead letter
+    ):
         assert specs[name].config["cleanup.policy"] == "compact,delete"
     for name in (topics.raw, topics.items, topics.dlq):
         assert "compact" not in specs[name].config.get("cleanup.policy", "delete")

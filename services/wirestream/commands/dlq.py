@@ -5,16 +5,21 @@
     wirestream dlq replay --to wire.raw --dry-run     # what would go where
 
 `replay` re-publishes each dead letter's original bytes (`original_base64`) to the topic it
-came from (`origin.topic`), or to `--to`, with an idempotent producer (acks=all). The key is
-what the origin topic is keyed by: the item's `story_id` or `routing_key`, else the envelope's
-source. A header `ws-replayed-from: <dlq topic>/<partition>/<offset>` traces each replay.
-Dead letters without an origin topic (and no `--to`), without original bytes, or whose
-original was truncated to fit the topic are skipped and counted, never silently.
+came from (`origin.topic`), or to `--to`, with the original record's key and headers
+(dead-letter 1.2.0; for older letters the key is what the origin topic is keyed by: the item's
+`story_id` or `routing_key`, else the envelope's source). A header
+`ws-replayed-from: <dlq topic>/<partition>/<offset>` traces each replay. Dead letters without
+an origin topic (and no `--to`), without original bytes, or whose original was truncated to
+fit the topic are skipped and counted, never silently.
 
-`replay` exits with status 1 when it skipped any chosen letter. Both read the topic from its
-start to the end as it is when the command starts
-(`read_committed`, no consumer group), so running `replay` twice replays twice; the
-deduplicator then marks the second copy a duplicate.
+Each letter is replayed once: the replays and an entry per letter in the replay ledger
+(`wire.dlq-replays`, compacted, keyed by `<dlq topic>/<partition>/<offset>`) are written in
+one transaction, and a later `replay` skips letters the ledger names (`--again` replays them
+anyway). A replay that fails again is a new dead letter, replayed by the next `replay`.
+
+`replay` exits with status 1 when it skipped any chosen letter, 2 for an unknown `--reason`.
+Both read the topic from its start to the end as it is when the command starts
+(`read_committed`, no consumer group).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -34,10 +40,14 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.core.records import Reason
 from wirestream.core.runtime.codec import HEADER_REPLAYED_FROM
+from wirestream.normalizer.envelope import format_rfc3339
 from wirestream.producer.cluster import client_settings, quiet_client_logs, read_topic
 
 TRUNCATED_MARK = "(original truncated to"
+# Every reason a dead letter can carry, and `unreadable` for a DLQ record that is not one.
+KNOWN_REASONS = frozenset({*(reason.value for reason in Reason), "unreadable"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     replay.add_argument("--stage", action="append", help="only from this stage (repeatable)")
     replay.add_argument("--to", metavar="TOPIC", help="publish here instead of the origin topic")
     replay.add_argument("--dry-run", action="store_true", help="say what would be replayed")
+    replay.add_argument(
+        "--again", action="store_true", help="also letters the replay ledger says were replayed"
+    )
     for command in (listing, replay):
         command.add_argument("--topic", help="dead-letter topic (default: wire.dlq)")
         add_settings_arguments(command)
@@ -118,6 +131,25 @@ class Replay:
     key: bytes | None = None
     value: bytes = b""
     skipped: str | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def original_key_and_headers(
+    record: dict[str, Any], original: bytes
+) -> tuple[bytes | None, tuple[tuple[str, bytes], ...]]:
+    """The key and headers the original record had (dead-letter 1.2.0), else the key its
+    topic is keyed by; a previous replay's trace header is left out (the replay adds its own)."""
+    encoded_key = record.get("original_key_base64")
+    if encoded_key is not None:
+        key = base64.b64decode(encoded_key, validate=True)
+    else:  # an older letter, or one not read from Kafka (a producer's file of rejections)
+        key = replay_key(original, record.get("source"))
+    headers = tuple(
+        (header["name"], base64.b64decode(header["value_base64"]))
+        for header in record.get("original_headers") or ()
+        if header["name"] != HEADER_REPLAYED_FROM
+    )
+    return key, headers
 
 
 def plan_replay(letter: Letter, to: str | None) -> Replay:
@@ -135,7 +167,11 @@ def plan_replay(letter: Letter, to: str | None) -> Replay:
         return Replay(letter, skipped="original_base64 is not base64")
     if not original:
         return Replay(letter, skipped="no original bytes")
-    return Replay(letter, topic, replay_key(original, record.get("source")), original)
+    try:
+        key, headers = original_key_and_headers(record, original)
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        return Replay(letter, skipped="original key or headers are not readable")
+    return Replay(letter, topic, key, original, headers=headers)
 
 
 def selected(letter: Letter, reasons: list[str] | None, stages: list[str] | None) -> bool:
@@ -161,24 +197,38 @@ def _letter(record: ConsumerRecord) -> Letter:
     return Letter(record.partition, record.offset, value if isinstance(value, dict) else None)
 
 
+async def replayed_letters(settings: Settings, ledger: str) -> set[str]:
+    """The letters (`<dlq>/<partition>/<offset>`) the replay ledger says were replayed."""
+    records = await read_topic(settings, ledger)
+    if records is None:
+        raise SystemExit(
+            f"wirestream dlq: the replay ledger {ledger} does not exist"
+            " (create it with `wirestream topics create`)"
+        )
+    return {record.key.decode() for record in records if record.key and record.value}
+
+
 async def replay(settings: Settings, dlq_topic: str, plans: list[Replay]) -> int:
-    """Publish the planned replays; the number acknowledged."""
-    producer = AIOKafkaProducer(**settings.producer_kwargs(), max_request_size=2**21)
+    """Publish the planned replays and their ledger entries in one transaction: all of them
+    or, after a crash, none; the number replayed."""
+    producer = AIOKafkaProducer(
+        **settings.producer_kwargs(),
+        max_request_size=2**21,
+        transactional_id=f"{settings.group}.{dlq_topic}",
+    )
     await producer.start()
+    ledger = settings.topics.dlq_replays
     try:
-        deliveries = [
-            await producer.send(
-                plan.topic,
-                plan.value,
-                key=plan.key,
-                headers=[(HEADER_REPLAYED_FROM, _trace(dlq_topic, plan.letter))],
-            )
-            for plan in plans
-        ]
-        await asyncio.gather(*deliveries)
+        async with producer.transaction():
+            for plan in plans:
+                trace = _trace(dlq_topic, plan.letter)
+                headers = [*plan.headers, (HEADER_REPLAYED_FROM, trace)]
+                await producer.send(plan.topic, plan.value, key=plan.key, headers=headers)
+                entry = {"to": plan.topic, "replayed_at": format_rfc3339(datetime.now(UTC))}
+                await producer.send(ledger, orjson.dumps(entry), key=trace)
     finally:
         await producer.stop()
-    return len(deliveries)
+    return len(plans)
 
 
 def _trace(topic: str, letter: Letter) -> bytes:
@@ -197,11 +247,24 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     topic = args.topic or settings.topics.dlq
+    if args.action == "replay" and (unknown := sorted(set(args.reason or ()) - KNOWN_REASONS)):
+        print(
+            f"wirestream dlq: unknown reason {', '.join(unknown)}; known reasons:"
+            f" {', '.join(sorted(KNOWN_REASONS))}",
+            file=sys.stderr,
+        )
+        return 2
     letters = asyncio.run(read_letters(settings, topic))
     if args.action == "list":
         _print_summary(summarize(letters), args.format)
         return 0
     chosen = [letter for letter in letters if selected(letter, args.reason, args.stage)]
+    if not args.again:
+        done = asyncio.run(replayed_letters(settings, settings.topics.dlq_replays))
+        before = len(chosen)
+        chosen = [letter for letter in chosen if _trace(topic, letter).decode() not in done]
+        if before > len(chosen):
+            print(f"skipping {before - len(chosen)} already replayed (--again replays them)")
     plans = [plan_replay(letter, args.to) for letter in chosen]
     ready = [plan for plan in plans if plan.skipped is None]
     for plan in plans:

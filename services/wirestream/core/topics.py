@@ -43,6 +43,7 @@ class PipelineTopics:
     dlq: str = "wire.dlq"
     dedup_changelog: str = "wire.dedup-changelog"
     ninjs: str = "wire.ninjs"  # IPTC ninjs 3.x of wire.normalized (`serve ninjs`)
+    dlq_replays: str = "wire.dlq-replays"  # which dead letters `dlq replay` sent back, once each
 
     def with_prefix(self, prefix: str) -> PipelineTopics:
         """The same roles under ``<prefix><name>``, e.g. ``staging.wire.raw`` or per test."""
@@ -124,6 +125,14 @@ def pipeline_topic_specs(
         TopicSpec(topics.dedup_changelog, partitions, replication, changelog),
         # Keyed by story id like wire.normalized: the latest ninjs version of every story.
         TopicSpec(topics.ninjs, partitions, replication, story_table),
+        # Keyed by dead letter (`<dlq>/<partition>/<offset>`), written in the replay's own
+        # transaction: compaction keeps one entry per replayed letter, as long as the DLQ.
+        TopicSpec(
+            topics.dlq_replays,
+            dlq_partitions,
+            replication,
+            {"cleanup.policy": "compact,delete", "retention.ms": str(dlq_retention_ms)},
+        ),
     ]
 
 
