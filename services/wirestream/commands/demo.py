@@ -2,7 +2,10 @@
 
 1. A cluster: `--bootstrap`, `KAFKA_BOOTSTRAP`, a detached `wirestream kafka` broker, or else
    a local broker started here (and stopped at the end).
-2. The pipeline topics (under `--topic-prefix`), `--partitions` each (the DLQ has one).
+2. Topics of its own: a fresh `demo-<hex>.` prefix (or `--topic-prefix`), `--partitions`
+   each (the DLQ has one), so the demo never replays another deployment's backlog or writes
+   into its changelog; on a cluster it did not start it deletes them at the end (unless
+   `--keep-topics`, or the prefix was given).
 3. `wirestream serve normalizer|deduplicator|enricher` as child processes, each with its own
    metrics port and its log in `.run/logs/<service>.log`.
 4. The samples (`samples/envelopes.ndjson`) published to the raw topic, as `wirestream
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import secrets
 import signal
 import subprocess
 import sys
@@ -63,7 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--once", action="store_true", help="exit once the samples are through")
     parser.add_argument("--timeout", type=float, default=180.0, help="--once gives up after S s")
-    parser.add_argument("--topic-prefix", default="", help="prefix for every topic and group")
+    parser.add_argument(
+        "--topic-prefix",
+        help="prefix for every topic and group (default: a fresh demo-<hex>. each run)",
+    )
+    parser.add_argument(
+        "--keep-topics", action="store_true", help="keep the demo's own topics at the end"
+    )
     parser.add_argument("--partitions", type=int, default=3, help="partitions per topic")
     parser.add_argument("--bootstrap", help="use this cluster instead of starting a broker")
     parser.add_argument("--run-dir", type=Path, default=Path(".run"), help="logs go to RUN/logs")
@@ -145,34 +155,67 @@ def run(args: argparse.Namespace) -> int:
         print(f"wirestream demo: no samples at {samples}", file=sys.stderr)
         return 2
     try:
-        with _cluster(args.bootstrap) as bootstrap:
-            return asyncio.run(_demo(args, bootstrap, samples))
+        with _cluster(args.bootstrap) as (bootstrap, started_here):
+            # Topics under a prefix of its own are the demo's to delete, on a cluster that
+            # outlives it; a broker started here goes with its data anyway.
+            own_topics = args.topic_prefix is None and not args.keep_topics and not started_here
+            prefix = (
+                f"demo-{secrets.token_hex(4)}." if args.topic_prefix is None else args.topic_prefix
+            )
+            return asyncio.run(_demo(args, bootstrap, samples, prefix, own_topics))
     except LocalKafkaError as error:
         print(f"wirestream demo: {error}", file=sys.stderr)
         return 1
 
 
 @contextlib.contextmanager
-def _cluster(explicit: str | None) -> Iterator[str]:
+def _cluster(explicit: str | None) -> Iterator[tuple[str, bool]]:
+    """The cluster's address, and whether this demo started it."""
     existing = find_cluster(explicit)
     if existing:
         print(f"cluster: {existing}", flush=True)
-        yield existing
+        yield existing, False
         return
     print("starting a local Kafka broker (first run resolves its jars with Maven)...", flush=True)
     with LocalKafka() as kafka:
         print(f"cluster: local Kafka {kafka.version} at {kafka.bootstrap}", flush=True)
-        yield kafka.bootstrap
+        yield kafka.bootstrap, True
 
 
-async def _demo(args: argparse.Namespace, bootstrap: str, samples: Path) -> int:
-    prefix = args.topic_prefix
+async def _demo(
+    args: argparse.Namespace, bootstrap: str, samples: Path, prefix: str, own_topics: bool
+) -> int:
     topics = PipelineTopics().with_prefix(prefix)
-    settings = replace(settings_from_env("demo", {}), bootstrap=bootstrap, topics=topics)
+    settings = replace(
+        settings_from_env("demo", {}), bootstrap=bootstrap, topics=topics, topic_prefix=prefix
+    )
     report = await ensure_topics(
         bootstrap, pipeline_topic_specs(topics, partitions=args.partitions)
     )
-    print(f"topics: created {len(report.created)}, existing {len(report.existing)}", flush=True)
+    print(
+        f"topics: {prefix}wire.* (created {len(report.created)}, existing"
+        f" {len(report.existing)}{'; deleted at the end' if own_topics else ''})",
+        flush=True,
+    )
+    try:
+        return await _run_pipeline(args, settings, samples)
+    finally:
+        if own_topics and report.created:
+            await _delete_topics(settings, report.created)
+            print(f"deleted the demo's {len(report.created)} topics", flush=True)
+
+
+async def _delete_topics(settings: Settings, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(**settings.client_kwargs())
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+async def _run_pipeline(args: argparse.Namespace, settings: Settings, samples: Path) -> int:
+    bootstrap, topics, prefix = settings.bootstrap, settings.topics, settings.topic_prefix
     logs = args.run_dir / "logs"
     services = [
         Service(stage, f"{prefix}wirestream-{stage}", free_port(), logs / f"{stage}.log")
