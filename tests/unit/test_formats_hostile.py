@@ -163,3 +163,12 @@ def test_an_anpa_take_without_text_or_headline_is_a_dead_letter_not_an_empty_ite
     letter = dead(run(normalizer, f"{header}\x02^BC-BKN-\n{lines}\x03", "text/x-anpa-1312"))
     assert letter.reason is Reason.INVALID_ITEM
     assert letter.message == "anpa1312 entry 0: entry without text or headline"
+
+
+def test_a_short_framed_flash_is_not_binary(normalizer):
+    flash = "\x01fla001 1 i 5\n\x02Merkel wins vote =\n\x03"  # mostly framing by share
+    (outcome,) = run(normalizer, flash, "text/vnd.iptc.7901")
+    assert isinstance(outcome, Emit)
+    assert outcome.item["headline"] == outcome.item["body_text"] == "Merkel wins vote"
+    letter = dead(run(normalizer, "\x00" + flash, "text/vnd.iptc.7901"))
+    assert letter.reason is Reason.BINARY

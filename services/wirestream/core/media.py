@@ -25,6 +25,8 @@ MEDIA_TYPE_OF_FORMAT: dict[str, str] = {
     "rss": "application/rss+xml",
     "atom": "application/atom+xml",
 }
+# Text formats framed by control characters (SOH, STX, ETX, SYN): not binary for having them.
+FRAMED_TYPES = ("text/vnd.iptc.7901", "text/x-anpa-1312")
 # Generic types whose format is sniffed from the body.
 SNIFFED_TYPES = ("application/xml", "text/xml", "application/json")
 CONTENT_TYPES = (*PAGE_TYPES, *FORMAT_MEDIA_TYPES, *SNIFFED_TYPES)

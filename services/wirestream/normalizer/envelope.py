@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from wirestream.core.media import CONTENT_TYPES
+from wirestream.core.media import CONTENT_TYPES, FRAMED_TYPES
 from wirestream.core.records import Reason
 from wirestream.normalizer.text import control_ratio
 
@@ -79,7 +79,7 @@ def parse_envelope(raw: bytes, max_bytes: int) -> Envelope:
         url=_optional_text(document, "url", source),
         id=_optional_text(document, "id", source),
     )
-    _check_body(envelope.body, source)
+    _check_body(envelope.body, source, envelope.content_type in FRAMED_TYPES)
     return envelope
 
 
@@ -137,11 +137,13 @@ def _content_type(document: dict[str, Any], source: str | None) -> str:
     return media_type
 
 
-def _check_body(body: str, source: str | None) -> None:
+def _check_body(body: str, source: str | None, framed: bool = False) -> None:
+    """`framed`: IPTC 7901 and ANPA 1312 frame their text with control characters (SOH, STX,
+    ETX, SYN), a large share of a short flash: only NUL makes such a body binary."""
     if not body.strip():
         raise EnvelopeError(Reason.EMPTY, "envelope body is empty", source)
     head = body[:4096]
-    if "\x00" in head or control_ratio(head) > _MAX_CONTROL_RATIO:
+    if "\x00" in head or (not framed and control_ratio(head) > _MAX_CONTROL_RATIO):
         raise EnvelopeError(Reason.BINARY, "envelope body is binary data, not text", source)
     if head.count("\ufffd") > _MAX_REPLACEMENT_RATIO * len(head):
         raise EnvelopeError(
