@@ -335,7 +335,7 @@ def scraped_run(
     first_round = (
         'sum(wirestream_dedup_decisions_total{status="duplicate"})',
         'sum(wirestream_dedup_decisions_total{status="update"})',
-        'sum(wirestream_dead_letters_total{reason="no_dateline"})',
+        'sum(wirestream_dead_letters_total{reason="not_an_article"})',
         'sum(wirestream_records_produced_total{service="enricher"})',
     )
     wait_for(
@@ -385,7 +385,7 @@ def test_panels_fed_by_the_run_show_data(scraped_run: Prometheus):
     by_service = scraped_run.result(dict(queries)["Records consumed per second"])
     assert {sample["metric"]["service"] for sample in by_service} == set(STAGES)
     by_reason = scraped_run.result(dict(queries)["Dead letters per second by reason"])
-    assert [s["metric"]["reason"] for s in by_reason] == ["no_dateline"]
+    assert [s["metric"]["reason"] for s in by_reason] == ["not_an_article"]
 
 
 def test_dead_letter_alert_expression_sees_the_cookie_wall(scraped_run: Prometheus):

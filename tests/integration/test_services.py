@@ -320,7 +320,7 @@ async def test_poison_records_go_to_the_dlq_and_the_partition_moves_on(kafka_boo
     for letter, original in zip(letters[:4], poison, strict=False):
         assert base64.b64decode(letter["original_base64"]) == original
     reasons = [d["reason"] for d in letters]
-    assert reasons[2] == "empty" and reasons[3] == "no_dateline"
+    assert reasons[2] == "empty" and reasons[3] == "not_an_article"
     assert reasons[4] in ("binary", "undecodable")
     # Too big to carry whole in a dead letter: its head is kept, and the message says so.
     assert huge.startswith(base64.b64decode(letters[4]["original_base64"]))

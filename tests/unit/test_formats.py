@@ -190,7 +190,8 @@ def test_nitf_iptc_example_subheadings_status_and_subjects(normalizer):
 def test_iptc_7901_dpa_message_field_by_field(normalizer):
     (item,) = items(normalizer, "iptc7901_dpa.txt")
     assert item["headline"] == "Germany Social Democrats: Coalition talks with Merkel could fail"
-    assert item["body_text"].startswith("Berlin (dpa) - Negotiations between German")
+    assert item["dateline"]["raw"] == "Berlin"  # `Berlin (dpa) - ` taken out of the text
+    assert item["body_text"].startswith("Negotiations between German")
     assert item["body_text"].endswith("to be sworn in for a third term before Christmas.")
     assert "not for publication" not in item["body_text"]  # the dpa NOTEBOOK is cut
     assert "Wolfgang Schmidt" not in item["body_text"]

@@ -171,7 +171,7 @@ def test_every_update_is_labelled_with_the_change_it_shows(corpus):
 def test_bad_inputs_labelled_with_their_dead_letter_reason(corpus):
     reasons = Counter(corpus.rejects.values())
     assert set(reasons) == {
-        Reason.EMPTY, Reason.BINARY, Reason.NO_DATELINE, Reason.INVALID_ENVELOPE, Reason.OVERSIZE
+        Reason.EMPTY, Reason.BINARY, Reason.NOT_AN_ARTICLE, Reason.INVALID_ENVELOPE, Reason.OVERSIZE
     }  # fmt: skip
     by_id = {e["id"]: e for e in corpus.envelopes}
     for raw_id, reason in corpus.rejects.items():

@@ -77,7 +77,7 @@ def test_dutch_page_every_field_of_the_article():
     article = items[0]
     assert article["id"] == items[0]["id"] and len(article["id"]) == 32
     assert {key: value for key, value in article.items() if key != "id"} == {
-        "schema_version": "1.2.0",
+        "schema_version": "1.3.0",
         "kind": "article",
         "headline": "Rechter legt bouwstop op voor nieuwe wijk in Den Bosch",
         "body_text": (
@@ -93,10 +93,13 @@ def test_dutch_page_every_field_of_the_article():
             "voordat er verder gebouwd mag worden."
         ),
         "subheadings": ["Stikstof"],
+        "slug": None,
+        "editors_notes": [],
         "section": "Binnenland",
         "language": "nl",
         "dateline": {
             "raw": "'S-HERTOGENBOSCH",
+            "qualifiers": [],
             "place": "'s-Hertogenbosch",  # GeoNames 2747351, in the normalizer already
             "country_code": "NL",
             "lat": pytest.approx(51.699, abs=0.001),
@@ -287,7 +290,7 @@ def test_unicode_is_nfc_and_whitespace_is_collapsed():
 
 def test_page_without_dateline_is_dead_lettered():
     letter = dead_letter(page_envelope("cookie_wall.txt", source="scraper-7"))
-    assert letter.reason is Reason.NO_DATELINE
+    assert letter.reason is Reason.NOT_AN_ARTICLE
     assert letter.source == "scraper-7"
 
 
@@ -312,7 +315,7 @@ def test_page_without_dateline_is_dead_lettered():
         (envelope("AMSTERDAM - x", content_type="application/pdf"), Reason.INVALID_ENVELOPE),
         (envelope("AMSTERDAM - x", url=5), Reason.INVALID_ENVELOPE),
         (envelope("AMSTERDAM - x", source=["a"]), Reason.INVALID_ENVELOPE),
-        (envelope("Pagina niet gevonden\nProbeer het later opnieuw."), Reason.NO_DATELINE),
+        (envelope("Pagina niet gevonden\nProbeer het later opnieuw."), Reason.NOT_AN_ARTICLE),
     ],
 )  # fmt: skip
 def test_bad_input_becomes_a_dead_letter_with_a_reason(raw, reason):

@@ -77,7 +77,11 @@ def test_routing_key_folds_accents_and_apostrophes():
         "De man zei - na lang nadenken - ja.",  # no capitals
         "NAVO zegt dat de top doorgaat.",  # no dash
         "A (B) - een letter is geen plaats",
-        "Amsterdam (ANP) - title case is no dateline",
+        "Die Regierung - hat beschlossen",  # a capitalised first word is no place
+        "Rusland en Oekraïne zeggen - dat",
+        "Mark Rutte (VVD) Zei iets",  # a party in brackets is no credit
+        "(Adds quotes from the minister) LONDON",
+        "PRECIOUS-Gold rises on weaker dollar",  # a Reuters slug is no place
         "- AMSTERDAM (ANP)",
         "AMSTERDAM (ANP) -",  # nothing after the dash
         "",

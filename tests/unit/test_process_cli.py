@@ -120,7 +120,7 @@ def test_rejects_without_dead_letter_file_still_exit_zero(capsys):
     code, items, err = run_cli(["--fetched-at", FETCHED_AT, str(PAGES / "cookie_wall.txt")], capsys)
     assert code == 0
     assert items == []
-    assert "no_dateline" in err
+    assert "not_an_article" in err
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_samples_tell_new_update_duplicate(normalize_and_dedup, tmp_path, capsys
     rescrape = {status for (raw_id, *_), (status, _) in decisions.items() if raw_id == "sample-005"}
     assert rescrape == {"duplicate"}
     assert [orjson.loads(line)["reason"] for line in dlq.read_bytes().splitlines()] == [
-        "no_dateline",
+        "not_an_article",
         "empty",
     ]
     assert err.count("dead letter:") == 2

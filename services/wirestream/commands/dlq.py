@@ -1,7 +1,7 @@
 """`wirestream dlq list|replay`: what is in the dead-letter topic, and putting it back.
 
     wirestream dlq list                               # counts by reason, stages, origins
-    wirestream dlq replay --reason no_dateline        # after a fix: back to the origin topic
+    wirestream dlq replay --reason not_an_article        # after a fix: back to the origin topic
     wirestream dlq replay --to wire.raw --dry-run     # what would go where
 
 `replay` re-publishes each dead letter's original bytes (`original_base64`) to the topic it

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-ITEM_SCHEMA_VERSION = "1.2.0"
+ITEM_SCHEMA_VERSION = "1.3.0"
 
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]

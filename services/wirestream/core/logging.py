@@ -4,7 +4,7 @@ Every line carries `timestamp` (RFC 3339 UTC), `level`, `event` and `service`; r
 lines add `topic`, `partition`, `offset` and `item_id` by binding them:
 
     log = get_logger().bind(topic=tp.topic, partition=tp.partition, offset=offset)
-    log.info("dead_letter", reason="no_dateline")
+    log.info("dead_letter", reason="not_an_article")
 """
 
 from __future__ import annotations

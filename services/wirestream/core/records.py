@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-DEAD_LETTER_SCHEMA_VERSION = "1.2.0"
+DEAD_LETTER_SCHEMA_VERSION = "1.3.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class Reason(StrEnum):
     UNDECODABLE = "undecodable"
     OVERSIZE = "oversize"
     INVALID_ENVELOPE = "invalid_envelope"
-    NO_DATELINE = "no_dateline"
+    NO_DATELINE = "no_dateline"  # no longer written (1.3.0): an article without one is news
     NO_ITEMS = "no_items"
     INVALID_ITEM = "invalid_item"
     STAGE_ERROR = "stage_error"
@@ -40,6 +40,8 @@ class Reason(StrEnum):
     UNSAFE_XML = "unsafe_xml"
     MALFORMED_XML = "malformed_xml"
     UNKNOWN_FORMAT = "unknown_format"
+    # 1.3.0: a cookie wall, consent banner, error or login page, or an empty shell.
+    NOT_AN_ARTICLE = "not_an_article"
 
 
 @dataclass(frozen=True, slots=True)

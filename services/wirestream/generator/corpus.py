@@ -269,7 +269,7 @@ def _bad_inputs(
     """(arrival index, reason, envelope) for each bad input, latest arrival first."""
     if config.bad_rate <= 0:
         return []
-    kinds = [Reason.EMPTY, Reason.BINARY, Reason.NO_DATELINE, Reason.INVALID_ENVELOPE]
+    kinds = [Reason.EMPTY, Reason.BINARY, Reason.NOT_AN_ARTICLE, Reason.INVALID_ENVELOPE]
     count = max(len(kinds), round(pages * config.bad_rate))
     reasons = [kinds[i % len(kinds)] for i in range(count)]
     reasons += [Reason.OVERSIZE] * max(1, pages // 5000)  # few: each is megabytes
@@ -288,7 +288,7 @@ def _bad_envelope(rng: random.Random, reason: Reason, index: int) -> dict[str, A
     elif reason is Reason.BINARY:
         noise = bytes(rng.randrange(256) for _ in range(rng.randint(200, 2000)))
         envelope["body"] = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + noise).decode("latin-1")
-    elif reason is Reason.NO_DATELINE:
+    elif reason is Reason.NOT_AN_ARTICLE:
         envelope["body"] = rng.choice(language.cookie_walls)
     elif reason is Reason.OVERSIZE:
         line = "AMSTERDAM (ANP) - " + "Een regel tekst die zich steeds herhaalt. " * 20 + "\n"

@@ -10,7 +10,10 @@
     13 uur geleden                            <- ...alone on the last line too
 
 Time words never end up in item text: deduplication compares texts across re-scrapes in
-which only the relative times differ.
+which only the relative times differ. Nor do the wires' housekeeping lines (see `wirecopy.py`):
+bylines above the dateline, editors' notes (`(Adds ...)`, `Editing by ...`, kept apart as
+metadata), sign-offs (`Reuter`, `(ANSA).`, `Lusa/Fim`, whose agency is credited when the copy
+credits none elsewhere), initials and separators.
 """
 
 from __future__ import annotations
@@ -18,13 +21,45 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wirestream.normalizer.dateline import Dateline, parse_dateline
+from wirestream.normalizer.dateline import Dateline, DatelineDate, Opening, parse_opening
 from wirestream.normalizer.timeparse import is_time_line, split_trailing_time, time_prefix_length
+from wirestream.normalizer.wirecopy import headline_slug, housekeeping, is_figures
 
 _SECTION_MARKER = re.compile(
     r"(?i:meer uit|meer over|meer nieuws uit|more from|more in|more news from)"
     r"\s+(?P<section>.{1,60})"
 )
+# Positive signs of pages that are no article, in the wires' languages.
+_NOT_AN_ARTICLE = (
+    (
+        "cookie wall or consent banner",
+        re.compile(
+            r"\b(?:cookies?|consent|toestemming|privacy ?(?:settings|instellingen)|accepteren|"
+            r"weigeren|accept all|reject all|alle akzeptieren|tout accepter|aceptar|accetta|"
+            r"einwilligung|zustimm\w*|consentement|consentimiento|consenso|consentimento)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "error page",
+        re.compile(
+            r"\b(?:404|not found|niet gevonden|nicht gefunden|introuvable|no encontrada|"
+            r"non trovata|não encontrada|foutcode|error|fehler|erreur)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "login page",
+        re.compile(
+            r"\b(?:log ?in|sign ?in|inloggen|anmelden|password|wachtwoord|passwort|"
+            r"mot de passe|se connecter|contraseña|iniciar sesión|accedi)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_SIGN_LINE_CHARS = 200  # signs count on short lines (buttons, titles), not in prose
+_SHORT_PAGE_LINES = 6
+_PROSE_WORDS = 12
 _CLOSING = tuple(".!?:;…\"'”’»)")
 _MAX_HEADING_CHARS = 120
 
@@ -35,6 +70,8 @@ class Teaser:
     paragraphs: list[str]
     headline: str | None = None
     time_text: str | None = None
+    agencies: tuple[str, ...] = ()  # the dateline's, or a place-less credit's: `(AP) —`
+    date: DatelineDate | None = None
 
 
 @dataclass(slots=True)
@@ -44,6 +81,10 @@ class Article:
     paragraphs: list[str]  # sub-headings included, in page order
     subheadings: list[str]
     time_text: str | None
+    agencies: tuple[str, ...] = ()
+    date: DatelineDate | None = None
+    slug: str | None = None  # Reuters' `UPDATE 2-`, Europa Press' `AMP.-`: not headline
+    editors_notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -66,44 +107,75 @@ def split_page(lines: list[str]) -> Page:
         if marker is not None:
             section = marker["section"].strip()
             return Page(_article(lines[:index]), _teasers(lines[index + 1 :]), section)
-    if sum(1 for line in lines if _dateline_after_time(line) is not None) >= 2:
+    if sum(1 for line in lines if _opening_after_time(line) is not None) >= 2:
         return Page(None, _teasers(lines))  # a bare teaser list
     return Page(_article(lines))
 
 
+def not_an_article(lines: list[str], page: Page) -> str | None:
+    """What a page without any dateline is when it is no article (a cookie wall, an error
+    or login page, an empty shell), or None for an article: a headline and prose."""
+    for kind, sign in _NOT_AN_ARTICLE:
+        signed = [line for line in lines if len(line) <= _SIGN_LINE_CHARS and sign.search(line)]
+        if signed and (
+            signed[0] is lines[0] or len(signed) >= 2 or len(lines) <= _SHORT_PAGE_LINES
+        ):
+            return kind
+    article = page.article
+    if article is None or not any(
+        len(paragraph.split()) >= _PROSE_WORDS for paragraph in article.paragraphs
+    ):
+        return "empty shell (no headline and prose)"
+    return None
+
+
 def is_subheading(line: str) -> bool:
-    """Short lines without closing punctuation are sub-headings (and teaser headlines)."""
-    return len(line) <= _MAX_HEADING_CHARS and not line.endswith(_CLOSING)
+    """Short lines without closing punctuation are sub-headings (and teaser headlines); a row
+    of figures (`Net 12.6 mln vs 15.8 mln`) is none."""
+    return len(line) <= _MAX_HEADING_CHARS and not line.endswith(_CLOSING) and not is_figures(line)
 
 
 def _article(lines: list[str]) -> Article | None:
-    headline = None
-    if lines and parse_dateline(lines[0]) is None and not is_time_line(lines[0]):
-        headline, lines = lines[0], lines[1:]
-    dateline = None
+    headline = slug = None
+    if lines and _opening_after_time(lines[0]) is None and not is_time_line(lines[0]):
+        slug, headline = headline_slug(lines[0])
+        lines = lines[1:]
+    opening: Opening | None = None
     time_text = None
     paragraphs: list[str] = []
     subheadings: list[str] = []
+    notes: list[str] = []
+    signed: list[str] = []
     for line in lines:
         if is_time_line(line):
             time_text = time_text or line
             continue
-        if dateline is None:
-            parsed = parse_dateline(line)
-            if parsed is not None:
+        kept_apart = housekeeping(line)
+        if kept_apart is not None:
+            if kept_apart.note:
+                notes.append(line)
+            signed.extend(kept_apart.agencies)
+            continue
+        if opening is None:
+            opening = _opening_after_time(line)
+            if opening is not None:
                 # Short lines between headline and dateline are page metadata (byline,
                 # "Gepubliceerd", labels), not text; a standfirst sentence stays.
                 paragraphs = [kept for kept in paragraphs if kept not in subheadings]
                 subheadings.clear()
-                dateline, line = parsed
-                paragraphs.append(line)
+                paragraphs.append(opening.text)
                 continue
         if is_subheading(line):
             subheadings.append(line)
         paragraphs.append(line)
     if len(paragraphs) == len(subheadings):  # a headline with nothing under it is no article
         return None
-    return Article(headline, dateline, paragraphs, subheadings, time_text)
+    # A sign-off credits its agency only when the copy credits none elsewhere.
+    agencies = (opening.agencies if opening else ()) or tuple(dict.fromkeys(signed))
+    return Article(
+        headline, opening.dateline if opening else None, paragraphs, subheadings, time_text,
+        agencies, opening.date if opening else None, slug, notes,
+    )  # fmt: skip
 
 
 def _teasers(lines: list[str]) -> list[Teaser]:
@@ -114,10 +186,15 @@ def _teasers(lines: list[str]) -> list[Teaser]:
         if not text:
             continue
         if parsed is None:
-            parsed = parse_dateline(text)
-        text, time_text = split_trailing_time(parsed[1] if parsed else text)
+            parsed = parse_opening(text)
+        text, time_text = split_trailing_time(parsed.text if parsed else text)
         if parsed is not None:
-            teasers.append(Teaser(parsed[0], [text], pending_headline, time_text))
+            teasers.append(
+                Teaser(
+                    parsed.dateline, [text], pending_headline, time_text, parsed.agencies,
+                    parsed.date,
+                )
+            )  # fmt: skip
             pending_headline = None
         elif is_subheading(text) and time_text is None:
             # A teaser's own headline above its dateline line; one that no teaser follows is
@@ -132,14 +209,14 @@ def _teasers(lines: list[str]) -> list[Teaser]:
     return teasers
 
 
-def _leading_time(line: str, teasers: list[Teaser]) -> tuple[tuple[Dateline, str] | None, str]:
+def _leading_time(line: str, teasers: list[Teaser]) -> tuple[Opening | None, str]:
     """Give a time opening `line` (alone, or glued to the next dateline) to the teaser before
     it; return the dateline parsed on the way and the line's remaining text."""
     prefix = time_prefix_length(line)
     if not prefix:
         return None, line
     rest = line[prefix:].lstrip()
-    parsed = parse_dateline(rest) if rest else None
+    parsed = parse_opening(rest) if rest else None
     if rest and parsed is None:
         return None, line  # an ordinary sentence opening with "Gisteren ..."
     if teasers and teasers[-1].time_text is None:
@@ -147,5 +224,6 @@ def _leading_time(line: str, teasers: list[Teaser]) -> tuple[tuple[Dateline, str
     return parsed, rest
 
 
-def _dateline_after_time(line: str) -> tuple[Dateline, str] | None:
-    return parse_dateline(line[time_prefix_length(line) :].lstrip())
+def _opening_after_time(line: str) -> Opening | None:
+    """The opening of a line, after a time glued before it (`16:50 VLISSINGEN - `)."""
+    return parse_opening(line[time_prefix_length(line) :].lstrip())

@@ -13,7 +13,7 @@ from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
 from wirestream.core.media import SNIFFED_TYPES
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.geo import City, gazetteer, place_key, place_name
-from wirestream.normalizer.dateline import Dateline, DatelineDate, parse_dateline
+from wirestream.normalizer.dateline import Dateline, DatelineDate, parse_opening
 from wirestream.normalizer.envelope import (
     Envelope,
     EnvelopeError,
@@ -23,7 +23,7 @@ from wirestream.normalizer.envelope import (
 from wirestream.normalizer.formats import AgencyStory, FormatError, detect_format, parse_document
 from wirestream.normalizer.html import html_to_text
 from wirestream.normalizer.language import detect_language, load_model
-from wirestream.normalizer.page import Article, Teaser, split_page
+from wirestream.normalizer.page import Article, Teaser, not_an_article, split_page
 from wirestream.normalizer.text import clean_lines
 from wirestream.normalizer.timeparse import resolve
 
@@ -31,8 +31,6 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 _FINGERPRINT_WORDS = 8
 _WORD = re.compile(r"\w+")
-# AP's typewriter dash after the agency: `ATLANTA (AP) _ Text`.
-_AP_DASH = re.compile(r"(?<=\)) _ (?=\S)")
 # A dateline element as written: `London (dpa) -`, `FORT WASHINGTON, Pa.`, `Rome`.
 _WRITTEN_DATELINE = re.compile(
     r"(?P<raw>.*?)\s*(?:\((?P<agencies>[^()]{1,60})\))?[\s\-–—]*", re.DOTALL
@@ -78,13 +76,12 @@ class Normalizer:
         body = envelope.body
         if envelope.content_type == "text/html" or _HTML_START.match(body):
             body = html_to_text(body)
-        page = split_page(clean_lines(body))
-        if not page.has_dateline:
-            raise EnvelopeError(
-                Reason.NO_DATELINE,
-                "no dateline anywhere on the page (cookie wall, error page or not wire text?)",
-                envelope.source,
-            )
+        lines = clean_lines(body)
+        page = split_page(lines)
+        # Without any dateline a page is still news, unless it visibly is something else.
+        kind = None if page.has_dateline else not_an_article(lines, page)
+        if kind is not None:
+            raise EnvelopeError(Reason.NOT_AN_ARTICLE, f"not an article: {kind}", envelope.source)
         page_items = ([(0, page.article)] if page.article else []) + [
             (position, teaser) for position, teaser in enumerate(page.teasers, start=1)
         ]
@@ -133,12 +130,11 @@ def _story_item(
     paragraphs = list(story.paragraphs)
     dateline = _written_dateline(story.dateline) if story.dateline else None
     agencies = list(story.agencies) + list(dateline.agencies if dateline else ())
-    opening = parse_dateline(_AP_DASH.sub(" — ", paragraphs[0], count=1)) if paragraphs else None
+    opening = parse_opening(paragraphs[0]) if paragraphs else None
     if opening is not None:
-        in_text, rest = opening
-        paragraphs[0:1] = [rest] if rest.strip() else []
-        agencies.extend(in_text.agencies)
-        dateline = dateline or in_text
+        paragraphs[0:1] = [opening.text] if opening.text.strip() else []
+        agencies.extend(opening.agencies)
+        dateline = dateline or opening.dateline
     headline = story.headline
     body_text = "\n\n".join(paragraphs) or headline or ""  # a flash may be a headline only
     if story.published_at is not None:
@@ -230,13 +226,12 @@ def _item(
     raw_id: str,
     origin: Origin,
 ) -> dict[str, Any]:
-    kind: ItemKind = "article" if isinstance(part, Article) else "teaser"
+    article = part if isinstance(part, Article) else None
+    kind: ItemKind = "article" if article else "teaser"
     body_text = "\n\n".join(part.paragraphs)
     headline = part.headline
     dateline = part.dateline
-    published_at, precision = _published(
-        part.time_text, dateline.date if dateline else None, envelope.fetched_at
-    )
+    published_at, precision = _published(part.time_text, part.date, envelope.fetched_at)
     dateline_record = _dateline_record(dateline) if dateline else None
     return {
         "schema_version": ITEM_SCHEMA_VERSION,
@@ -244,13 +239,13 @@ def _item(
         "kind": kind,
         "headline": headline,
         "body_text": body_text,
-        "subheadings": part.subheadings if isinstance(part, Article) else [],
+        "subheadings": article.subheadings if article else [],
+        "slug": article.slug if article else None,
+        "editors_notes": article.editors_notes if article else [],
         "section": page_fields["section"],
         "language": detect_language(f"{headline}. {body_text}" if headline else body_text),
         "dateline": dateline_record,
-        "agencies": [{"code": code, "name": None} for code in dateline.agencies]
-        if dateline
-        else [],
+        "agencies": [{"code": code, "name": None} for code in part.agencies],
         "published_at": published_at,
         "published_precision": precision,
         "fetched_at": page_fields["fetched_at"],
@@ -311,6 +306,7 @@ def _dateline_record(dateline: Dateline) -> dict[str, Any]:
     if city is None:
         return {
             "raw": dateline.raw,
+            "qualifiers": list(dateline.qualifiers),
             "place": dateline.display_place,
             "country_code": None,
             "lat": None,
@@ -319,6 +315,7 @@ def _dateline_record(dateline: Dateline) -> dict[str, Any]:
         }
     return {
         "raw": dateline.raw,
+        "qualifiers": list(dateline.qualifiers),
         "place": city.name,
         "country_code": city.country_code,
         "lat": city.lat,

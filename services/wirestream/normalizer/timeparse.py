@@ -1,9 +1,11 @@
-"""Publication times: relative times (`5 uur geleden`, `2 hours ago`, `gisteren`), clock
-times, ISO timestamps (HTML `<time datetime>`) and dateline dates, resolved against the
-envelope's `fetched_at` into a UTC instant and a precision.
+"""Publication times: relative times (`5 uur geleden`, `2 hours ago`, `vor 5 Stunden`,
+`il y a 5 heures`, `hace 5 horas`, `5 ore fa`, `há 5 horas`, `gisteren`, `hier`), clock times,
+ISO timestamps (HTML `<time datetime>`) and dateline dates, resolved against the envelope's
+`fetched_at` into a UTC instant and a precision.
 
-Calendar days ("gisteren", "2 dagen geleden", "3 februari") are Europe/Amsterdam days when the
-words are Dutch and UTC days otherwise; a day is published at its local midnight.
+Calendar days ("gisteren", "2 Tage", "3 februari", "08 MAG") are Europe/Amsterdam (Central
+European) days when the words are continental and UTC days when they are English; a day is
+published at its local midnight.
 """
 
 from __future__ import annotations
@@ -18,26 +20,35 @@ from wirestream.normalizer.dateline import DatelineDate
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-# Every spelling of a unit, mapped to its letter above.
-_UNITS = {
-    **dict.fromkeys(("seconde", "seconden", "second", "seconds", "sec", "secs"), "s"),
-    **dict.fromkeys(("minuut", "minuten", "minute", "minutes", "min", "mins"), "m"),
-    **dict.fromkeys(("uur", "uren", "hour", "hours", "hr", "hrs"), "h"),
-    **dict.fromkeys(("dag", "dagen", "day", "days"), "d"),
-    **dict.fromkeys(("week", "weken", "weeks"), "w"),
+# Every spelling of a unit in nl/en/de/fr/es/it/pt, by its letter above.
+_UNIT_WORDS = {
+    "s": "seconde seconden second seconds sec secs sekunde sekunden secondes segundo segundos "
+    "secondo secondi",
+    "m": "minuut minuten minute minutes min mins minuto minutos minuti",
+    "h": "uur uren hour hours hr hrs stunde stunden std heure heures hora horas ora ore h",
+    "d": "dag dagen day days tag tagen jour jours día días dia dias giorno giorni",
+    "w": "week weken weeks woche wochen semaine semaines semana semanas settimana settimane",
 }
-_ONE = frozenset(("een", "één", "a", "an", "one"))
-_DAYS_BACK = {"gisteren": 1, "eergisteren": 2, "yesterday": 1}
-_NOW = frozenset(("zojuist", "just now", "net binnen"))
-_DUTCH_WORDS = frozenset(("geleden", "gisteren", "eergisteren", "zojuist", "net binnen"))
+_UNITS = {word: unit for unit, words in _UNIT_WORDS.items() for word in words.split()}
+_ONE_WORDS = "een één a an one einer einem une un una uno um uma un'"
+_ONE = frozenset(_ONE_WORDS.split())
+_DAYS_BACK = {
+    **dict.fromkeys(("gisteren", "yesterday", "gestern", "hier", "ayer", "ieri", "ontem"), 1),
+    **dict.fromkeys(("eergisteren", "vorgestern", "avant-hier", "anteayer", "anteontem"), 2),
+}
+_NOW = ("zojuist", "just now", "net binnen", "gerade eben", "à l'instant", "ahora mismo", "agora")
+# Words of English copy count in UTC days; the continental languages' in Central European days.
+_UTC_WORDS = frozenset(("ago", "yesterday", "just now"))
 
 _UNIT_RE = "|".join(sorted(_UNITS, key=len, reverse=True))
+_AMOUNT = r"\d{1,4}|één|een|an?|one|einer|einem|une|un'?|una|uno|uma|um"
 _ISO = r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?"
 # A time expression; `TIME_AT_START` finds one opening a line (glued to the next teaser).
 _EXPRESSION = (
-    rf"(?P<amount>\d{{1,4}}|één|een|an?|one)\s*(?P<unit>{_UNIT_RE})\.?\s+(?P<ago>geleden|ago)"
-    r"|(?P<days_back>eergisteren|gisteren|yesterday)"
-    r"|(?P<now>zojuist|just now|net binnen)"
+    rf"(?P<amount>{_AMOUNT})\s*(?P<unit>{_UNIT_RE})\.?\s+(?P<ago>geleden|ago|fa)"
+    rf"|(?P<before>vor|il y a|hace|há)\s+(?P<amount2>{_AMOUNT})\s*(?P<unit2>{_UNIT_RE})\.?"
+    rf"|(?P<days_back>{'|'.join(sorted(_DAYS_BACK, key=len, reverse=True))})"
+    rf"|(?P<now>{'|'.join(_NOW)})"
     rf"|(?P<iso>{_ISO})"
     r"|(?P<clock>[012]?\d[:.][0-5]\d)(?:\s*uur)?"
 )
@@ -45,7 +56,10 @@ TIME_AT_START = re.compile(rf"(?i:{_EXPRESSION})")
 _TIME_LINE = re.compile(rf"(?i:{_EXPRESSION})")
 # A relative time trailing a teaser on its own line: "... gevallen. 5 uur geleden".
 _TIME_AT_END = re.compile(rf"(?<=[.!?\"”’)])\s*(?i:{_EXPRESSION})$")
-_TRAILING_WORDS = ("geleden", "ago", "gisteren", "yesterday", "zojuist", "just now")
+_TRAILING_WORDS = (
+    *("geleden", "ago", "fa", *_DAYS_BACK, *_NOW),
+    *(unit for unit in _UNITS if len(unit) > 3),
+)
 _TRAILING_WINDOW = 40  # longer than any relative time expression
 
 
@@ -88,11 +102,11 @@ def resolve(
 def _resolve_expression(
     match: re.Match[str], fetched_at: datetime
 ) -> tuple[datetime | None, Precision]:
-    if match["unit"]:
-        amount_text = match["amount"].lower()
+    if match["unit"] or match["unit2"]:
+        amount_text = (match["amount"] or match["amount2"]).lower()
         amount = 1 if amount_text in _ONE else int(amount_text)
-        unit = _UNITS[match["unit"].lower()]
-        zone = AMSTERDAM if match["ago"].lower() == "geleden" else UTC
+        unit = _UNITS[(match["unit"] or match["unit2"]).lower()]
+        zone = _zone((match["ago"] or match["before"]).lower())
         if unit in "dw":
             return _local_midnight(fetched_at, zone, amount * _UNIT_SECONDS[unit] // 86400)
         instant = _floor_minute(fetched_at - timedelta(seconds=amount * _UNIT_SECONDS[unit]))
@@ -135,7 +149,7 @@ def _resolve_clock(text: str, fetched_at: datetime) -> tuple[datetime | None, Pr
 
 
 def _resolve_date(value: DatelineDate, fetched_at: datetime) -> tuple[datetime | None, Precision]:
-    zone = AMSTERDAM if value.dutch else UTC
+    zone = AMSTERDAM if value.central_european else UTC
     local_fetch = fetched_at.astimezone(zone).date()
     year = value.year or local_fetch.year
     try:
@@ -156,7 +170,7 @@ def _local_midnight(
 
 
 def _zone(word: str) -> tzinfo:
-    return AMSTERDAM if word in _DUTCH_WORDS else UTC
+    return UTC if word in _UTC_WORDS else AMSTERDAM
 
 
 def _floor_minute(instant: datetime) -> datetime:
