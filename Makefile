@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install prometheus run test test-unit test-integration test-faults fuzz lint format bench clean
+.PHONY: install prometheus run test test-unit test-integration test-faults test-cluster chaos soak fuzz lint format bench clean
 
 install: $(STAMP)
 
@@ -40,6 +40,22 @@ test-integration: install
 
 test-faults: install
 	$(BIN)/pytest -m faults
+
+# Not in CI: the fault runs at volume. test-faults runs the same tests on a few thousand raw
+# records; these on 20,000 (brokers lost on a three-node cluster) and 50,000 (chaos).
+test-cluster: install
+	WIRESTREAM_FAULT_RECORDS=20000 nice $(BIN)/pytest -m faults tests/faults/test_broker_loss.py
+
+chaos: install
+	WIRESTREAM_FAULT_RECORDS=50000 nice $(BIN)/pytest -m faults tests/faults/test_chaos.py
+
+# Not in CI: the three services at a steady rate with a small dedup window, RSS, lag and p99
+# sampled (bench/soak.py); SOAK_MINUTES=30 is the issue's length.
+SOAK_MINUTES ?= 30
+SOAK_RATE ?= 20
+soak: install
+	mkdir -p .run
+	nice $(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) | tee .run/soak.json
 
 # Not in CI: a million coverage-guided inputs through the normalizer (every format) and the
 # item decoder (tests/faults/fuzz_normalizer.py); CI runs 30,000 in test-faults. The corpus

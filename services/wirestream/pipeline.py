@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wirestream.core.stage import Stage
 from wirestream.deduplicator import DedupConfig, Deduplicator
@@ -13,6 +13,9 @@ from wirestream.enricher import Enricher
 from wirestream.normalizer import DEFAULT_MAX_BYTES, Normalizer
 
 ENRICHERS_ENV = "WIRESTREAM_ENRICHERS"
+# The dedup window: hours of item time remembered, and at most this many items per partition.
+DEDUP_WINDOW_ENV = "WIRESTREAM_DEDUP_WINDOW_HOURS"
+DEDUP_ENTRIES_ENV = "WIRESTREAM_DEDUP_MAX_ENTRIES"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +28,21 @@ class PipelineOptions:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> PipelineOptions:
-        """Options from the environment: `WIRESTREAM_ENRICHERS` (comma-separated names)."""
+        """Options from the environment: `WIRESTREAM_ENRICHERS` (comma-separated names),
+        `WIRESTREAM_DEDUP_WINDOW_HOURS` and `WIRESTREAM_DEDUP_MAX_ENTRIES` (the dedup window;
+        ValueError when not positive numbers)."""
         names = tuple(n.strip() for n in environ.get(ENRICHERS_ENV, "").split(",") if n.strip())
-        return cls(enrichers=names or None)
+        window = {
+            field: kind(environ[name])
+            for field, kind, name in (
+                ("window_hours", float, DEDUP_WINDOW_ENV),
+                ("max_entries", int, DEDUP_ENTRIES_ENV),
+            )
+            if environ.get(name, "").strip()
+        }
+        return cls(
+            enrichers=names or None, dedup=replace(DedupConfig(), **window) if window else None
+        )
 
 
 # In pipeline order; the enricher is last so duplicates cost it nothing.

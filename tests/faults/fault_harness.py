@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import murmur2
 
 from integration.service_harness import (
@@ -38,12 +40,27 @@ SERVICES = ("normalizer", "deduplicator", "enricher")
 # The broker's default record limit: the corpus' deliberately oversize page cannot be written.
 MAX_RAW_BYTES = 900_000
 CATCH_UP_S = 120.0
+# Raw records of the runs at volume: CI's short default, or what `make test-cluster` and
+# `make chaos` ask for.
+RECORDS_ENV = "WIRESTREAM_FAULT_RECORDS"
+
+
+def fault_records(default: int) -> int:
+    return int(os.environ.get(RECORDS_ENV) or default)
 
 
 def raw_corpus(seed: int, stories: int) -> list[bytes]:
     """Generated raw envelopes in arrival order, bad inputs included (not the oversize one,
     which no producer can write to the topic)."""
     return [r for r in generate(seed, stories).records() if len(r) <= MAX_RAW_BYTES]
+
+
+def raw_corpus_of(seed: int, records: int) -> list[bytes]:
+    """The first `records` raw envelopes of a corpus large enough to hold them."""
+    raw = raw_corpus(seed, records)  # a story yields one raw record or more
+    if len(raw) < records:
+        raise ValueError(f"corpus of {len(raw)} raw records, {records} wanted")
+    return raw[:records]
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -69,7 +86,11 @@ class Expectation:
         return [emit.item["id"] for _, emit in self.items]
 
 
-def expect(raw: Sequence[bytes], raw_topic: str, partitions: int) -> Expectation:
+def expect(
+    raw: Sequence[bytes], raw_topic: str, partitions: int, pipeline: bool = False
+) -> Expectation:
+    """`pipeline`: as `serve pipeline` decides, with the dedup state of the one raw partition
+    (not per wire.items partition)."""
     expected = Expectation(list(raw))
     normalizer, deduplicator, enricher = Normalizer(), Deduplicator(), Enricher()
     for offset, value in enumerate(raw):
@@ -77,7 +98,8 @@ def expect(raw: Sequence[bytes], raw_topic: str, partitions: int) -> Expectation
             if isinstance(outcome, DeadLetter):
                 expected.letters["normalizer", offset] += 1
             else:
-                expected.items.append((partition_of(outcome.key, partitions), outcome))
+                partition = 0 if pipeline else partition_of(outcome.key, partitions)
+                expected.items.append((partition, outcome))
     for partition, emit in expected.items:
         (outcome,) = deduplicator.process(emit.item, Origin(partition=partition))
         raw_offset = emit.item["provenance"]["offset"]
@@ -146,6 +168,32 @@ class FaultResult:
         )
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run wrote, accounted against its expectation."""
+
+    items: Account
+    letters: Account
+    decisions_differ: int  # items written with another status, story or version
+
+    @property
+    def accounts(self) -> tuple[Account, Account]:
+        return self.items, self.letters
+
+
+async def run_outcome(bootstrap: str, topics: PipelineTopics, expected: Expectation) -> RunOutcome:
+    """The final output and the DLQ now, by item id and by (stage, raw offset)."""
+    out = await read_all(bootstrap, topics.normalized)
+    dlq = await read_all(bootstrap, topics.dlq)
+    got = {item["id"]: decision(item) for item in (orjson.loads(r.value) for r in out)}
+    differ = sum(got[i] != d for i, d in expected.unique.items() if i in got)
+    return RunOutcome(
+        Account.of(list(expected.unique), ids(out)),
+        Account.of(expected.letters.elements(), map(letter_key, dlq)),
+        differ,
+    )
+
+
 @dataclass
 class Services:
     """The three services as subprocesses on one topic set."""
@@ -193,15 +241,24 @@ class Services:
     def logs(self) -> list[dict]:
         return [line for p in [*self.stopped, *self.running.values()] for line in p.lines]
 
-    async def finished(self, timeout: float = CATCH_UP_S) -> None:
-        """Every service has committed past everything its upstream committed."""
+    async def finished(self, timeout: float = CATCH_UP_S, which: Sequence[str] = SERVICES) -> None:
+        """Every service (of `which`) has committed past everything its upstream committed."""
         inputs = {
             "normalizer": self.topics.raw,
             "deduplicator": self.topics.items,
             "enricher": self.topics.unique,
+            "pipeline": self.topics.raw,
         }
-        for service in SERVICES:
+        for service in which:
             await caught_up(self.bootstrap, self.group(service), inputs[service], timeout)
+
+    def exited(self) -> dict[str, int]:
+        """Instances that are no longer running although nobody stopped them: name -> code."""
+        return {
+            name: p.process.returncode
+            for name, p in self.running.items()
+            if p.process is not None and p.process.returncode is not None
+        }
 
 
 @contextlib.asynccontextmanager
@@ -222,6 +279,37 @@ async def paced(bootstrap: str, topic: str, raw: Sequence[bytes], chunks: int, p
     for start in range(0, len(raw), size):
         await produce(bootstrap, topic, [(b"wire", value) for value in raw[start : start + size]])
         await asyncio.sleep(pause)
+
+
+async def produce_all(bootstrap: str, topic: str, raw: Sequence[bytes]) -> None:
+    """Write `raw` in order, pipelined (an idempotent producer keeps the order and writes
+    every record once), for runs at volume."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        max_batch_size=1_048_576,
+        max_request_size=MAX_RAW_BYTES + 65_536,
+    )
+    await producer.start()
+    try:
+        for start in range(0, len(raw), 1_000):
+            sent = [await producer.send(topic, v, key=b"wire") for v in raw[start : start + 1_000]]
+            await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def partition_leaders(bootstrap: str, topics: Iterable[str]) -> Counter[int]:
+    """How many partitions of `topics` each broker leads."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return Counter(p["leader"] for t in described for p in t["partitions"])
 
 
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord]:

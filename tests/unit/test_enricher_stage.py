@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from schema_check import assert_valid
 from wirestream.core.records import DeadLetter, Emit, Origin, Reason
 from wirestream.core.stage import Stage
+from wirestream.deduplicator import DedupConfig
 from wirestream.enricher import ENRICHERS, Enricher
 from wirestream.enricher.enrichment import Enrichment
 from wirestream.normalizer import Normalizer
@@ -158,3 +159,15 @@ def test_enricher_chain_is_chosen_by_environment():
     [full] = build_stage("enricher", PipelineOptions.from_env({})).process(item, ORIGIN)
     assert partial.item["dateline"]["country_code"] == full.item["dateline"]["country_code"] == "UA"
     assert not partial.item["topics"] and full.item["topics"]
+
+
+def test_the_dedup_window_comes_from_the_environment():
+    options = PipelineOptions.from_env(
+        {"WIRESTREAM_DEDUP_WINDOW_HOURS": "1.5", "WIRESTREAM_DEDUP_MAX_ENTRIES": "500"}
+    )
+    assert options.dedup is not None
+    assert (options.dedup.window_hours, options.dedup.max_entries) == (1.5, 500)
+    assert options.dedup.resemblance == DedupConfig().resemblance  # the rest as defaults
+    assert PipelineOptions.from_env({}).dedup is None
+    with pytest.raises(ValueError):
+        PipelineOptions.from_env({"WIRESTREAM_DEDUP_MAX_ENTRIES": "0"})

@@ -1,0 +1,197 @@
+"""Brokers lost under load, on a real three-node KRaft cluster (replication 3,
+min.insync.replicas 2): `serve pipeline` and the three services, exactly-once, drain a raw
+backlog while the broker leading the most partitions (or the active controller) is killed
+with -9 and started again later; or while two of the three are down for a while. Every raw
+record is on the output or in the DLQ exactly once, with the decisions of the in-process run,
+and no service exits.
+
+CI runs them on a few thousand raw records; `make test-cluster` on 20,000
+(`WIRESTREAM_FAULT_RECORDS`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from fault_harness import (
+    SERVICES,
+    FaultResult,
+    expect,
+    fault_records,
+    partition_leaders,
+    produce_all,
+    raw_corpus_of,
+    run_outcome,
+    services,
+    wait_until,
+)
+
+from integration.service_harness import TopicReader, fresh_topics
+from wirestream.core.topics import TopicSpec, ensure_topics
+from wirestream.devbroker.cluster import LocalCluster
+
+pytestmark = [pytest.mark.kafka, pytest.mark.faults]
+
+PARTITIONS = 3
+RECORDS = fault_records(1_000)
+# Generous: two shared cores run three brokers, four services and the reference run.
+DRAIN_S = 900.0
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(3, start_timeout=300) as started:
+        yield started
+
+
+async def victim_node(cluster: LocalCluster, victim: str, topics: list[str]) -> int:
+    if victim == "controller":
+        controller = cluster.active_controller()
+        assert controller is not None, "no active controller recorded"
+        return controller
+    (leader, _), *_ = (await partition_leaders(cluster.bootstrap, topics)).most_common()
+    return leader
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("victim", ["partition_leader", "controller"])
+async def test_kill_9_of_a_broker_under_load_loses_and_doubles_nothing(
+    cluster, victim, fault_results
+):
+    bootstrap = cluster.bootstrap
+    raw = raw_corpus_of(seed=71, records=RECORDS)
+    lone = await fresh_topics(bootstrap, "loss-pipeline", partitions=PARTITIONS, raw_partitions=1)
+    three = await fresh_topics(bootstrap, "loss-services", partitions=PARTITIONS, raw_partitions=1)
+    expected = {
+        "pipeline": expect(raw, lone.raw, PARTITIONS, pipeline=True),
+        "services": expect(raw, three.raw, PARTITIONS),
+    }
+    for topics in (lone, three):
+        await produce_all(bootstrap, topics.raw, raw)
+    began = time.monotonic()
+    async with (
+        services(bootstrap, lone) as pipeline,
+        services(bootstrap, three) as stages,
+        TopicReader(bootstrap, three.normalized) as watch,
+    ):
+        await pipeline.start("pipeline")
+        for service in SERVICES:
+            await stages.start(service)
+        await wait_until(len(expected["services"].unique) // 5, watch, DRAIN_S)
+        names = [*lone.by_role().values(), *three.by_role().values()]
+        node = await victim_node(cluster, victim, names)
+        led = (await partition_leaders(bootstrap, names))[node]
+        await asyncio.to_thread(cluster.kill, node)
+        # Two of three replicas are enough: the output goes on growing without the node.
+        await wait_until(len(watch.records) + 50, watch, DRAIN_S)
+        await asyncio.to_thread(cluster.revive, node)
+        await pipeline.finished(DRAIN_S, which=["pipeline"])
+        await stages.finished(DRAIN_S)
+        exited = {**pipeline.exited(), **stages.exited()}
+        failed = [
+            line
+            for s in (pipeline, stages)
+            for line in s.logs()
+            if line.get("event") == "service_failed"
+        ]
+    took = time.monotonic() - began
+
+    outcomes = {"pipeline": await run_outcome(bootstrap, lone, expected["pipeline"])}
+    outcomes["services"] = await run_outcome(bootstrap, three, expected["services"])
+    for shape, outcome in outcomes.items():
+        fault_results.append(
+            FaultResult.of(
+                f"3 brokers: kill -9 of the {victim.replace('_', ' ')} (node {node}, led {led} "
+                f"partitions), revived, under load; {shape} (exactly_once)",
+                len(raw),
+                outcome.accounts,
+                f"{outcome.decisions_differ} decisions differ; drained in {took:.0f} s",
+            )
+        )
+    assert exited == {}  # no service gave up while the broker was gone
+    assert failed == []
+    for outcome in outcomes.values():
+        assert outcome.items.lost == outcome.letters.lost == 0, outcome.items.missing[:10]
+        assert outcome.items.duplicated == outcome.letters.duplicated == 0
+        assert outcome.decisions_differ == 0
+
+
+async def write_refused(bootstrap: str, topic: str) -> bool:
+    """Whether a write needing two in-sync replicas fails (rather than being acknowledged)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", request_timeout_ms=5_000)
+    try:
+        await asyncio.wait_for(producer.start(), 20)
+        await asyncio.wait_for(producer.send_and_wait(topic, b"probe", key=b"probe"), 20)
+    except (TimeoutError, KafkaError):
+        return True
+    finally:
+        await producer.stop()
+    return False
+
+
+async def settled(reader: TopicReader, quiet_s: float, timeout: float) -> int:
+    """Poll until the reader has seen nothing new for `quiet_s`; the count then."""
+    deadline = time.monotonic() + timeout
+    count, since = len(reader.records), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{reader.topic} kept growing for {timeout:.0f}s")
+        await reader.poll()
+        if len(reader.records) != count:
+            count, since = len(reader.records), time.monotonic()
+    return count
+
+
+@pytest.mark.timeout(1800)
+async def test_two_of_three_brokers_down_stall_writes_then_they_resume(cluster, fault_results):
+    bootstrap = cluster.bootstrap
+    raw = raw_corpus_of(seed=73, records=RECORDS)
+    topics = await fresh_topics(bootstrap, "two-down", partitions=PARTITIONS, raw_partitions=1)
+    expected = expect(raw, topics.raw, PARTITIONS)
+    await produce_all(bootstrap, topics.raw, raw)
+    probe = f"{topics.raw}.probe"  # replicated as the pipeline's topics are
+    await ensure_topics(bootstrap, [TopicSpec(probe, 1)])
+    began = time.monotonic()
+    async with (
+        services(bootstrap, topics) as stages,
+        TopicReader(bootstrap, topics.normalized) as watch,
+    ):
+        for service in SERVICES:
+            await stages.start(service)
+        await wait_until(len(expected.unique) // 5, watch, DRAIN_S)
+        controller = cluster.active_controller()
+        victims = [controller, *(n for n in cluster.running() if n != controller)][:2]
+        for node in victims:
+            await asyncio.to_thread(cluster.kill, node)
+        # What was committed before the loss drains out; then nothing more gets written.
+        at_stall = await settled(watch, quiet_s=8, timeout=120)
+        refused = await write_refused(bootstrap, probe)
+        stalled = await settled(watch, quiet_s=15, timeout=60)
+        for node in victims:
+            await asyncio.to_thread(cluster.revive, node)
+        await stages.finished(DRAIN_S)
+        exited = stages.exited()
+    took = time.monotonic() - began
+
+    outcome = await run_outcome(bootstrap, topics, expected)
+    fault_results.append(
+        FaultResult.of(
+            f"3 brokers: 2 killed (-9) together, revived later (nodes {victims}); "
+            "three services (exactly_once)",
+            len(raw),
+            outcome.accounts,
+            f"output stalled at {at_stall} of {len(expected.unique)} items while down; "
+            f"{outcome.decisions_differ} decisions differ; drained in {took:.0f} s",
+        )
+    )
+    assert refused  # a write needing two replicas could not complete
+    assert stalled == at_stall  # nothing written while two were down
+    assert at_stall < len(expected.unique)  # the loss came mid-run
+    assert exited == {}
+    assert outcome.items.lost == outcome.letters.lost == 0, outcome.items.missing[:10]
+    assert outcome.items.duplicated == outcome.letters.duplicated == 0
+    assert outcome.decisions_differ == 0
