@@ -187,7 +187,7 @@ def report(soak: Soak, began: float, warm_up_s: float) -> dict[str, Any]:
         lags = [lag for t, lag in soak.lag if start <= t < start + soak.window_s]
         windows.append(
             {
-                "minutes": f"{(start - began) / 60:.0f}-{(start - began + soak.window_s) / 60:.0f}",
+                "minutes": f"{(start - began) / 60:g}-{(start - began + soak.window_s) / 60:g}",
                 "outputs": len(inside),
                 **_percentiles(inside),
                 "max_lag": max(lags, default=None),
