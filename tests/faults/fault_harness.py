@@ -180,6 +180,12 @@ class RunOutcome:
     def accounts(self) -> tuple[Account, Account]:
         return self.items, self.letters
 
+    def assert_exact(self) -> None:
+        """Exactly once: nothing lost, nothing doubled, every decision as expected."""
+        assert self.items.lost == self.letters.lost == 0, (self.items.missing[:10], self.letters)
+        assert self.items.duplicated == self.letters.duplicated == 0
+        assert self.decisions_differ == 0
+
 
 async def run_outcome(bootstrap: str, topics: PipelineTopics, expected: Expectation) -> RunOutcome:
     """The final output and the DLQ now, by item id and by (stage, raw offset)."""
