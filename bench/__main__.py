@@ -198,8 +198,8 @@ def call_owner(name: str, *inputs: Any) -> dict[str, Any] | None:
     params = list(inspect.signature(module.run).parameters)
     if name == "dedup":
         items, corpus, window = inputs
-        labels, statuses = labelled(items, corpus)
-        kwargs: dict[str, Any] = {}
+        labels, statuses, variants = labelled(items, corpus)
+        kwargs: dict[str, Any] = {"variants": variants} if "variants" in params else {}
         if "window" in params and window:
             from wirestream.generator import GeneratorConfig
 
@@ -208,17 +208,20 @@ def call_owner(name: str, *inputs: Any) -> dict[str, Any] | None:
     return module.run(*inputs)
 
 
-def labelled(items: list[dict[str, Any]], corpus: Corpus) -> tuple[dict[str, str], dict[str, str]]:
-    """Ground truth keyed by item id: story key and expected status."""
+def labelled(
+    items: list[dict[str, Any]], corpus: Corpus
+) -> tuple[dict[str, str], dict[str, str], dict[str, str | None]]:
+    """Ground truth keyed by item id: story key, expected status and variant class."""
     expected = {(label.raw_id, label.position): label for label in corpus.labels}
-    stories, statuses = {}, {}
+    stories, statuses, variants = {}, {}, {}
     for item in items:
         provenance = item["provenance"]
         label = expected.get((provenance["raw_id"], provenance["position"]))
         if label is not None:
             stories[item["id"]] = label.story_key
             statuses[item["id"]] = label.status
-    return stories, statuses
+            variants[item["id"]] = label.variant
+    return stories, statuses, variants
 
 
 if __name__ == "__main__":

@@ -26,10 +26,13 @@ class DedupConfig:
     min_contained: int = 10
     # Outside the place rule: an item that matches no remembered version of its own place
     # (or has no dateline) is checked against the versions of other places, or without a
-    # dateline, in its partition that open with the same `lead_anchors` shingles (the same
-    # lead words); the exact check above still decides. Catches copy without a dateline and
-    # a story re-filed from another city. False: places must agree, as before issue 14.
+    # dateline, in its partition that open with the same `lead_shingles` shingles (the same
+    # first ten words: fewer would let stock openings such as "De beurswaarde van bedrijven
+    # in de" crowd out the story); the exact check above still decides. Catches copy without
+    # a dateline and a story re-filed from another city. False: places must agree, as
+    # before issue 14.
     lead_across_places: bool = True
+    lead_shingles: int = 8
     # Update rather than duplicate: at least this many shingles the story has not had yet.
     min_novel: int = 1
     # State: items are remembered for `window_hours` of item time (published_at, else

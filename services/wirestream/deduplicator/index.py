@@ -269,9 +269,9 @@ class StoryIndex:
         return (self._entries[best[1]], best[0]) if best is not None else None
 
     def _lead_key(self, shingles: Sequence[int]) -> int:
-        """The item's opening words: its first `lead_anchors` shingles (a teaser is the lead of
-        its article; a copy without a dateline or from another city keeps it)."""
-        return hash(tuple(shingles[: self.config.lead_anchors]))
+        """The item's opening words: its first `lead_shingles` shingles (a teaser is the lead
+        of its article; a copy without a dateline or from another city keeps it)."""
+        return hash(tuple(shingles[: self.config.lead_shingles]))
 
     def _remember(
         self,

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from wirestream.core.records import Reason
-from wirestream.generator.pages import Page, Teaser, render_html, render_text
+from wirestream.generator.pages import VARIANTS, Copy, Page, Teaser, render_html, render_text
 from wirestream.generator.stories import Story, Version, revise, visible_change, write_story
 from wirestream.generator.vocabulary import LANGUAGES, Language, Section
 
@@ -38,6 +38,9 @@ class GeneratorConfig:
     revision_rate: float = 0.2  # stories revised once or twice
     near_miss_rate: float = 0.1  # stories written as a near miss of an earlier one
     teaser_only_rate: float = 0.1  # stories whose article page is never fetched
+    # Stories whose article is also fetched as filed by other copy: another spelling of the
+    # city, another city, no dateline, or another agency (`pages.VARIANTS`).
+    variant_rate: float = 0.2
     html_rate: float = 0.15
     mojibake_rate: float = 0.01  # UTF-8 pages delivered as if read as Latin-1
     bad_rate: float = 0.01  # bad inputs per page (at least one of each kind when > 0)
@@ -55,6 +58,7 @@ class ItemLabel:
     # (`stories.visible_change`: number, paragraph, subheading, agency, headline,
     # teaser→article, `+`-joined).
     change: str = ""
+    variant: str | None = None  # how this copy was filed differently (`pages.VARIANTS`)
 
 
 @dataclass(slots=True)
@@ -199,15 +203,24 @@ def _hours(rng: random.Random, low: float, high: float) -> timedelta:
 
 def _fetch_pages(rng: random.Random, stories: list[Story], config: GeneratorConfig) -> list[Page]:
     """Every article page fetch, in fetch order, with its section's teaser list at that time."""
-    fetches: list[tuple[datetime, int, Story]] = []
+    fetches: list[tuple[datetime, int, Story, str | None]] = []
     for story in stories:
         if rng.random() < config.teaser_only_rate:
             continue
         for version in story.versions:  # each version is fetched before the next appears
-            fetches.append((version.published + _hours(rng, 1 / 60, 1.5), len(fetches), story))
+            fetched = version.published + _hours(rng, 1 / 60, 1.5)
+            fetches.append((fetched, len(fetches), story, None))
         if rng.random() < config.rescrape_rate:
             for _ in range(rng.randint(1, 2)):
-                fetches.append((story.published + _hours(rng, 0.5, 24), len(fetches), story))
+                fetched = story.published + _hours(rng, 0.5, 24)
+                fetches.append((fetched, len(fetches), story, None))
+        if rng.random() < config.variant_rate:
+            # Few places have another spelling: those that do mostly get it, so the class
+            # is measured on about as many items as the others.
+            spelled = ["exonym"] * 3 if story.place.variants else []
+            variant = rng.choice([v for v in VARIANTS if v != "exonym"] + spelled)
+            fetched = story.published + _hours(rng, 0.5, 24)
+            fetches.append((fetched, len(fetches), story, variant))
     fetches.sort(key=lambda fetch: (fetch[0], fetch[1]))
 
     by_section: dict[str, list[Story]] = {}
@@ -216,7 +229,7 @@ def _fetch_pages(rng: random.Random, stories: list[Story], config: GeneratorConf
     published = {name: [s.published for s in group] for name, group in by_section.items()}
 
     pages = []
-    for fetched_at, _, story in fetches:
+    for fetched_at, _, story, variant in fetches:
         name = f"{story.language.code}/{story.section.slug}"
         latest = bisect.bisect_right(published[name], fetched_at)
         teasers = []
@@ -230,8 +243,27 @@ def _fetch_pages(rng: random.Random, stories: list[Story], config: GeneratorConf
             teasers.append(Teaser(other, version, fetched_at - version.published))
         version = story.version_at(fetched_at)
         assert version is not None
-        pages.append(Page(story, version, tuple(teasers), fetched_at))
+        # A page needs a dateline somewhere: an undated article only above dated teasers.
+        copy = _copy(rng, story, version, variant) if variant and teasers else None
+        pages.append(Page(story, version, tuple(teasers), fetched_at, copy))
     return pages
+
+
+_OTHER_AGENCIES = ("AFP", "RTR", "DPA", "AP", "BELGA")
+
+
+def _copy(rng: random.Random, story: Story, version: Version, variant: str) -> Copy:
+    """The article as other copy files it (`pages.Copy`)."""
+    if variant == "exonym":
+        return Copy(variant, rng.choice(story.place.variants), version.agencies)
+    if variant == "refiled":
+        spellings = {story.place.dateline, *story.place.variants}
+        others = [p.dateline for p in story.section.places if p.dateline not in spellings]
+        return Copy(variant, rng.choice(others), version.agencies)
+    if variant == "undated":
+        return Copy(variant, None, ())
+    agency = rng.choice([a for a in _OTHER_AGENCIES if a not in version.agencies])
+    return Copy(variant, story.place.dateline, (agency,))
 
 
 def _envelope(rng: random.Random, page: Page, config: GeneratorConfig) -> dict[str, Any]:
@@ -314,11 +346,15 @@ def _labels(page_ids: list[str], pages: list[Page]) -> list[ItemLabel]:
     memory: dict[str, _StoryMemory] = {}
     labels = []
     for raw_id, page in zip(page_ids, pages, strict=True):
-        items = [(page.story.key, "article", page.version, page.version.article_units())]
+        copy = page.copy
+        # The article as this copy files it: the same version, its own agencies.
+        shown = replace(page.version, agencies=copy.agencies) if copy else page.version
+        variant = copy.variant if copy else None
+        items = [(page.story.key, "article", shown, shown.article_units(), variant)]
         items += [
-            (t.story.key, "teaser", t.version, t.version.teaser_units()) for t in page.teasers
+            (t.story.key, "teaser", t.version, t.version.teaser_units(), None) for t in page.teasers
         ]
-        for position, (story_key, kind, version, units) in enumerate(items):
+        for position, (story_key, kind, version, units, variant) in enumerate(items):
             seen = memory.setdefault(story_key, _StoryMemory())
             if not seen.units:
                 status = "new"
@@ -334,6 +370,6 @@ def _labels(page_ids: list[str], pages: list[Page]) -> list[ItemLabel]:
                 seen.units.update(units)
                 seen.latest = (version, kind)
             labels.append(
-                ItemLabel(raw_id, position, story_key, status, kind, seen.version, change)
+                ItemLabel(raw_id, position, story_key, status, kind, seen.version, change, variant)
             )
     return labels

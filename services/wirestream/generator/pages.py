@@ -22,12 +22,28 @@ class Teaser:
     age: timedelta  # fetch time minus the version's publication
 
 
+# How a copy of a story differs from its agency's own filing (issue 14's variant classes).
+VARIANTS = ("exonym", "refiled", "undated", "agency")
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """The article filed differently: another spelling of its city (`exonym`: PARIS for
+    PARIJS, KIEV for KYIV), another city (`refiled`), no dateline (`undated`, place None), or
+    the same text from another agency (`agency`)."""
+
+    variant: str
+    place: str | None  # the dateline's place as written; None without a dateline
+    agencies: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     story: Story
     version: Version
     teasers: tuple[Teaser, ...]
     fetched_at: datetime
+    copy: Copy | None = None  # the article as another copy files it
 
     @property
     def language(self) -> Language:
@@ -66,13 +82,21 @@ def dateline(story: Story, version: Version, *, dated: bool) -> str:
     return f"{place} ({'/'.join(version.agencies)}) {dash} "
 
 
+def article_dateline(page: Page) -> str:
+    """The article's dateline: its story's own, or the one its copy is filed with."""
+    copy = page.copy
+    if copy is None:
+        return dateline(page.story, page.version, dated=page.story.dated_dateline)
+    return f"{copy.place} ({'/'.join(copy.agencies)}) - " if copy.place else ""
+
+
 def render_text(page: Page) -> str:
     story, version = page.story, page.version
     lines = [version.headline]
     for index, paragraph in enumerate(version.paragraphs):
         if paragraph.subheading:
             lines.append(paragraph.subheading)
-        prefix = dateline(story, version, dated=story.dated_dateline) if index == 0 else ""
+        prefix = article_dateline(page) if index == 0 else ""
         lines.append(prefix + paragraph.text)
     if page.teasers:
         lines.append(f"{page.language.more_from} {story.section.name}")
@@ -103,7 +127,7 @@ def render_html(page: Page) -> str:
     for index, paragraph in enumerate(version.paragraphs):
         if paragraph.subheading:
             parts.append(f"<h2>{e(paragraph.subheading)}</h2>")
-        prefix = dateline(story, version, dated=story.dated_dateline) if index == 0 else ""
+        prefix = article_dateline(page) if index == 0 else ""
         parts.append(f"<p>{e(prefix + paragraph.text)}</p>")
     parts.append("</article>")
     if page.teasers:

@@ -18,6 +18,9 @@ class Place:
     name: str  # as written in running text
     adj: str  # country adjective ("Oekraïense", "Ukrainian")
     country: str  # country name in running text
+    # Other spellings of the same city in a dateline: exonyms and transliterations other copy
+    # uses (KIEV for KYIV, PARIS for PARIJS, DEN BOSCH for 'S-HERTOGENBOSCH).
+    variants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,27 +148,32 @@ LAST_NAMES = (
 
 
 def _places(rows: str) -> tuple[Place, ...]:
-    """Places from `DATELINE|Name|adjective|country` lines."""
-    return tuple(Place(*line.split("|")) for line in rows.strip().splitlines())
+    """Places from `DATELINE|Name|adjective|country[|VARIANT,VARIANT]` lines."""
+    places = []
+    for line in rows.strip().splitlines():
+        dateline, name, adj, country, *variants = line.split("|")
+        spellings = tuple(variants[0].split(",")) if variants else ()
+        places.append(Place(dateline, name, adj, country, spellings))
+    return tuple(places)
 
 
 NL_FOREIGN = _places("""
 WASHINGTON|Washington|Amerikaanse|de Verenigde Staten
 NEW YORK|New York|Amerikaanse|de Verenigde Staten
-DNIPRO|Dnipro|Oekraïense|Oekraïne
-KYIV|Kyiv|Oekraïense|Oekraïne
+DNIPRO|Dnipro|Oekraïense|Oekraïne|DNEPR,DNJEPR
+KYIV|Kyiv|Oekraïense|Oekraïne|KIEV
 SION|Sion|Zwitserse|Zwitserland
-GENÈVE|Genève|Zwitserse|Zwitserland
+GENÈVE|Genève|Zwitserse|Zwitserland|GENEVA,GENEVE
 BRATISLAVA|Bratislava|Slowaakse|Slowakije
 QUETTA|Quetta|Pakistaanse|Pakistan
 TURIJN|Turijn|Italiaanse|Italië
 ROME|Rome|Italiaanse|Italië
-PARIJS|Parijs|Franse|Frankrijk
+PARIJS|Parijs|Franse|Frankrijk|PARIS
 BERLIJN|Berlijn|Duitse|Duitsland
 LISSABON|Lissabon|Portugese|Portugal
 MADRID|Madrid|Spaanse|Spanje
-BRUSSEL|Brussel|Belgische|België
-MOSKOU|Moskou|Russische|Rusland
+BRUSSEL|Brussel|Belgische|België|BRUSSELS
+MOSKOU|Moskou|Russische|Rusland|MOSCOW
 VLADIVOSTOK|Vladivostok|Russische|Rusland
 KAAPSTAD|Kaapstad|Zuid-Afrikaanse|Zuid-Afrika
 TOKIO|Tokio|Japanse|Japan
@@ -176,14 +184,17 @@ WENEN|Wenen|Oostenrijkse|Oostenrijk
 ANKARA|Ankara|Turkse|Turkije
 JERUZALEM|Jeruzalem|Israëlische|Israël
 NAIROBI|Nairobi|Keniaanse|Kenia
-LONDEN|Londen|Britse|het Verenigd Koninkrijk
+LONDEN|Londen|Britse|het Verenigd Koninkrijk|LONDON
 KOPENHAGEN|Kopenhagen|Deense|Denemarken
+CHARKIV|Charkiv|Oekraïense|Oekraïne|KHARKIV,KHARKOV
+ODESSA|Odessa|Oekraïense|Oekraïne|ODESA
+KEULEN|Keulen|Duitse|Duitsland|COLOGNE,KÖLN
 """)
 
 NL_DOMESTIC = _places("""
 AMSTERDAM|Amsterdam|Nederlandse|Nederland
-DEN HAAG|Den Haag|Nederlandse|Nederland
-'S-HERTOGENBOSCH|'s-Hertogenbosch|Nederlandse|Nederland
+DEN HAAG|Den Haag|Nederlandse|Nederland|THE HAGUE
+'S-HERTOGENBOSCH|'s-Hertogenbosch|Nederlandse|Nederland|DEN BOSCH
 ROTTERDAM|Rotterdam|Nederlandse|Nederland
 UTRECHT|Utrecht|Nederlandse|Nederland
 GRONINGEN|Groningen|Nederlandse|Nederland
@@ -203,14 +214,14 @@ LONDON|London|British|Britain
 PARIS|Paris|French|France
 BERLIN|Berlin|German|Germany
 TOKYO|Tokyo|Japanese|Japan
-GENEVA|Geneva|Swiss|Switzerland
-KYIV|Kyiv|Ukrainian|Ukraine
-BEIJING|Beijing|Chinese|China
+GENEVA|Geneva|Swiss|Switzerland|GENÈVE
+KYIV|Kyiv|Ukrainian|Ukraine|KIEV
+BEIJING|Beijing|Chinese|China|PEKING
 CAIRO|Cairo|Egyptian|Egypt
 LAGOS|Lagos|Nigerian|Nigeria
 SAO PAULO|Sao Paulo|Brazilian|Brazil
 MEXICO CITY|Mexico City|Mexican|Mexico
-MUMBAI|Mumbai|Indian|India
+MUMBAI|Mumbai|Indian|India|BOMBAY
 SYDNEY|Sydney|Australian|Australia
 ISTANBUL|Istanbul|Turkish|Turkey
 WARSAW|Warsaw|Polish|Poland
