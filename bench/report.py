@@ -267,7 +267,7 @@ def _dedup_classes(dedup: dict[str, Any], targets: list[dict[str, Any]]) -> list
     lines += [
         "",
         f"Throughput against the deduplicator before issue 14, same items, same run: "
-        f"{today.get('items_per_cpu_s')} items/CPU-s before, ratio **{cpu}** by CPU time "
+        f"{today.get('items_per_cpu_s') or 0:,} items/CPU-s before, ratio **{cpu}** by CPU time "
         f"({wall} by wall clock).",
         "",
     ]
