@@ -295,3 +295,23 @@ def test_ninjs_array_splits_into_items():
     two = dict(one, guid="urn:other", headline="other")
     records = file_envelopes(orjson.dumps([one, two]), source="s", fetched_at=FETCHED, name="a")
     assert [orjson.loads(r["body"])["headline"] for r in records] == ["headline", "other"]
+
+
+def test_a_watched_directory_of_agency_files_gives_one_record_per_item_in_order(tmp_path):
+    from wirestream.producer.sources import Accepted, path_candidates
+
+    for name in ("newsmlg2_ap_message.xml", "rss_bbc_world.xml", "anpa_ap.tst"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    (tmp_path / "page.txt").write_text("Kop\nAMSTERDAM (ANP) - Tekst van het bericht.\n")
+    found = list(path_candidates(tmp_path, source="wire"))
+    assert all(isinstance(c, Accepted) for c in found)
+    envelopes = [orjson.loads(c.value) for c in found]
+    assert [(e["id"], e["content_type"]) for e in envelopes] == [
+        ("anpa_ap.tst", "text/x-anpa-1312"),
+        ("newsmlg2_ap_message.xml#0", "application/vnd.iptc.g2.newsitem+xml"),
+        ("newsmlg2_ap_message.xml#1", "application/vnd.iptc.g2.newsitem+xml"),
+        ("page.txt", "text/plain"),
+        ("rss_bbc_world.xml#0", "application/rss+xml"),
+        ("rss_bbc_world.xml#1", "application/rss+xml"),
+        ("rss_bbc_world.xml#2", "application/rss+xml"),
+    ]
