@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from dedup_items import BUS, wire_item
 from test_dedup_cases import decide
@@ -258,17 +259,22 @@ def test_changes_survive_a_restore_from_the_changelog_and_from_a_snapshot():
         assert decide(restored, then)["changes"] == straight
 
 
-def test_only_the_latest_version_of_a_story_keeps_its_text():
+def test_only_the_latest_version_of_a_story_keeps_its_text_and_changes_are_history():
     dedup = Deduplicator()
     decide(dedup, wire_item(FLOODS))
-    decide(dedup, revised(FLOODS, 0, "tot 12.", "tot 27."))
-    entries = [
+    update = decide(dedup, revised(FLOODS, 0, "tot 12.", "tot 27."))
+    written = [decode_entry(k, v) for k, v in dedup.drain_changes(0) if k.startswith(b"e:")]
+    assert [orjson.loads(e.changes) if e.changes else None for e in written] == [
+        None,
+        update["changes"],
+    ]
+    kept = [
         decode_entry(key, value)
         for key, value in unpack_records(dedup.snapshot(0))
         if key.startswith(b"e:")
     ]
-    assert [bool(entry.content) for entry in entries] == [False, True]
-    assert [bool(entry.changes) for entry in entries] == [False, True]
+    assert [bool(entry.content) for entry in kept] == [False, True]
+    assert [entry.changes for entry in kept] == [b"", b""]  # in the changelog, not in memory
 
 
 def test_state_written_before_changes_existed_still_restores():

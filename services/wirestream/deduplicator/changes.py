@@ -91,7 +91,7 @@ def content_of(
     paragraphs = [
         " ".join(p.split())
         for p in _PARAGRAPH_BREAK.split(strip_dateline(body_text))
-        if p.strip() and _key(p) not in heading_keys
+        if p.strip() and not (heading_keys and _key(p) in heading_keys)
     ]
     return Content(kind, headline, tuple(paragraphs), tuple(subheadings), language)
 
@@ -217,6 +217,8 @@ def _compare_texts(
     """The figures that changed between two versions of a text, and whether anything but
     figures changed. `lead_only`: one text is a teaser, so the longer one's tail (and a
     teaser's cut last word) is not a difference."""
+    if _same_words(_key(old), _key(new), lead_only):
+        return [], False  # the common case, without tokenizing: a teaser's own article
     old_tokens, new_tokens = _text_tokens(old, language), _text_tokens(new, language)
     matcher = SequenceMatcher(
         None, [t.key for t in old_tokens], [t.key for t in new_tokens], autojunk=False
@@ -240,6 +242,13 @@ def _compare_texts(
             elif was.key == FIGURE_KEY and was.text != now.text:
                 reworded = True  # "twaalf" became "12": the same value, other words
     return figures, reworded
+
+
+def _same_words(old_key: str, new_key: str, lead_only: bool) -> bool:
+    if old_key == new_key:
+        return True
+    shorter, longer = sorted((old_key, new_key), key=len)
+    return lead_only and longer.startswith(shorter + " ")
 
 
 def _text_tokens(text: str, language: str | None) -> list[Token]:

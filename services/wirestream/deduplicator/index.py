@@ -304,12 +304,15 @@ class StoryIndex:
         )
         self._next_seq += 1
         self._meta_changed = True
-        self._insert(entry)
         self._changes[state.entry_key(entry.seq)] = state.encode_entry(entry)
+        self._insert(entry)
         while len(self._entries) > self.config.max_entries:
             self._evict_oldest()
 
     def _insert(self, entry: Entry) -> None:
+        # An update's changes are history (`wirestream story` reads them from the changelog):
+        # deciding never needs them, so memory does not keep them.
+        entry = entry._replace(changes=b"")
         self._entries[entry.seq] = entry
         self._by_text[entry.text_key] = entry.seq
         if self.config.lead_across_places:
