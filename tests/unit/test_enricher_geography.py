@@ -101,3 +101,40 @@ def test_an_unknown_place_keeps_its_raw_form_and_is_counted():
 def test_an_item_without_dateline_is_left_alone():
     item = wire_item("Tekst zonder dateline.", dateline=None)
     assert DatelineGeography().enrich(item, ItemText(item)).fields == {}
+
+
+def _qualified(raw: str, qualifiers: list[str], body: str = "A short report.") -> dict:
+    item = wire_item(body, dateline=raw)
+    item["dateline"]["qualifiers"] = qualifiers
+    return Enricher(["dateline"]).process(item, Origin())[0].item["dateline"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "qualifiers", "place", "country", "admin1"),
+    [
+        # en-reuters21578-149 `TROY, MICH., Feb 26 -`: Troy, Michigan, not New York's
+        ("TROY, MICH., Feb 26", ["MICH."], "Troy", "US", "MI"),
+        ("TROY, N.Y.", ["N.Y."], "Troy", "US", "NY"),
+        # en-reuters21578-38 `Scarborough, Ontario, Feb 26 -`: no such city of 15,000 in
+        # GeoNames, so the place as written in the qualifier's country, not England's
+        ("Scarborough, Ontario, Feb 26", ["Ontario"], "Scarborough", "CA", None),
+        # the issue: Fort Washington, Pa. is not Cincinnati (GeoNames lists the name for it)
+        ("FORT WASHINGTON, Pa.", ["Pa."], "Fort Washington", "US", None),
+        ("GROSSETO, Italy", ["Italy"], "Grosseto", "IT", None),
+        ("GUBBIO (PERUGIA), 08 MAG", ["PERUGIA"], "Gubbio", "IT", None),  # a province's city
+    ],
+)
+def test_a_qualifier_steers_the_gazetteer(raw, qualifiers, place, country, admin1):
+    dateline = _qualified(raw, qualifiers)
+    assert (dateline["place"], dateline["country_code"]) == (place, country)
+    if admin1 is not None:
+        city = next(
+            c for c in gazetteer().candidates(place) if c.geonames_id == dateline["geonames_id"]
+        )
+        assert city.admin1 == admin1
+
+
+def test_a_city_of_the_name_comes_before_one_that_lists_it_as_another_name():
+    # GeoNames lists "Porto" among Bordeaux's names and "Deerfield" among Deerfield Beach's.
+    assert gazetteer().candidates("Porto")[0].country_code == "PT"
+    assert gazetteer().candidates("DEERFIELD")[0].admin1 == "IL"

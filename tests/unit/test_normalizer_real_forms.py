@@ -12,7 +12,8 @@ import pytest
 
 from wirestream.core.records import DeadLetter, Emit, Origin, Reason
 from wirestream.normalizer import Normalizer
-from wirestream.normalizer.dateline import DatelineDate, parse_opening
+from wirestream.normalizer.dateline import DatelineDate, parse_opening, qualified_by_text
+from wirestream.normalizer.language import detect_language
 from wirestream.normalizer.timeparse import resolve
 from wirestream.normalizer.wirecopy import headline_slug, housekeeping, is_figures
 
@@ -251,3 +252,28 @@ def test_pages_that_are_no_article_are_dead_lettered_by_what_they_are(body, kind
     assert isinstance(letter, DeadLetter)
     assert letter.reason is Reason.NOT_AN_ARTICLE
     assert kind in letter.message
+
+
+def test_a_small_place_takes_the_region_the_lead_gives_it():
+    # nl-anp-teaser-rockanje-woningbrand
+    opening = parse_opening("ROCKANJE (ANP) - De grote woningbrand in Rockanje (Zuid-Holland) is")
+    dateline = qualified_by_text(opening.dateline, opening.text)
+    assert dateline.qualifiers == ("Zuid-Holland",)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # es-prensalatina-cuba-turismo-eeuu, it-ansa-casa-cantautori-genova,
+        # pt-lusa-porto-canal-fc-porto-programas, en-reuters21578-14 (a table of figures)
+        ("El canciller de Cuba, Bruno Rodríguez, denunció hoy las acciones del Gobierno de "
+         "Estados Unidos dirigidas a", "es"),
+        ("Proprio oggi, proprio nel giorno in cui la musica, l'arte e la cultura piangono la "
+         "scomparsa di Franco Battiato", "it"),
+        ("A nova fase do Porto Canal sob gestão do FC Porto arranca esta segunda-feira com o "
+         "começo de dois programas", "pt"),
+        ("Shr one dlr vs 73 cts\n\nNet 12.6 mln vs 15.8 mln", "en"),
+    ],
+)  # fmt: skip
+def test_language_of_the_wires_languages(text, language):
+    assert detect_language(text) == language

@@ -62,6 +62,11 @@ class CountryLexicon:
                 forms[form] = _NOT_A_COUNTRY
         return cls(forms, table["abbreviations"], table["also_given_names"])
 
+    def country(self, folded: str) -> str | None:
+        """The country a folded name stands for ("italy", "japan"), or None."""
+        code = self._forms.get(folded)
+        return code if code != _NOT_A_COUNTRY else None
+
     def is_country_word(self, folded: str) -> bool:
         """Whether a folded word or phrase is a country form ("russische", "latijns amerika")."""
         return folded in self._forms

@@ -9,13 +9,14 @@ Sion in Switzerland, or Jerusalem) goes to the candidate in a country the text m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from wirestream.core.folding import fold
 from wirestream.enricher.countries import CountryLexicon, country_lexicon
 from wirestream.enricher.enrichment import Enrichment
 from wirestream.enricher.text import ItemText
-from wirestream.geo import Gazetteer, gazetteer, place_name
+from wirestream.geo import Gazetteer, Region, gazetteer, place_name, regions
 
 
 def dateline_place(dateline: Mapping[str, Any]) -> str:
@@ -42,7 +43,18 @@ class DatelineGeography:
         if not dateline:
             return Enrichment({})
         place = dateline_place(dateline)
-        city = self._places.resolve(place, self._lexicon.mentions(text)) if place else None
+        qualified = self._regions(dateline.get("qualifiers") or ())
+        mentioned = self._lexicon.mentions(text)
+        city = self._places.resolve(place, mentioned, qualified) if place else None
+        if city is None and qualified:  # a small place: as written, in its qualifier's country
+            resolved = {
+                "place": place.title() if place.isupper() else place,
+                "country_code": qualified[0].country_code,
+                "lat": None,
+                "lon": None,
+                "geonames_id": None,
+            }
+            return Enrichment({"dateline": {**dateline, **resolved}}, {"gazetteer_misses": 1})
         if city is None:
             resolved = {
                 "place": dateline.get("place") or place or None,
@@ -61,3 +73,17 @@ class DatelineGeography:
             "geonames_id": city.geonames_id,
         }
         return Enrichment({"dateline": {**dateline, **resolved}}, {"gazetteer_misses": 0})
+
+    def _regions(self, qualifiers: Iterable[str]) -> list[Region]:
+        """Where a dateline's qualifiers put it, most specific first: a state or province
+        (`N.Y.`, `Ontario`), a country (`Japan`, `Italy`), or a city's country (`PERUGIA`)."""
+        found: list[Region] = []
+        for qualifier in qualifiers:
+            key = fold(qualifier)
+            if key in regions():
+                found.append(regions()[key])
+            if (country := self._lexicon.country(key)) is not None:
+                found.append(Region(country))
+            elif city := self._places.canonical(qualifier):
+                found.append(Region(city.country_code))
+        return found

@@ -4,10 +4,21 @@
 from wirestream.geo.gazetteer import (
     City,
     Gazetteer,
+    Region,
     gazetteer,
     geonames_cities,
     place_key,
     place_name,
+    regions,
 )
 
-__all__ = ["City", "Gazetteer", "gazetteer", "geonames_cities", "place_key", "place_name"]
+__all__ = [
+    "City",
+    "Gazetteer",
+    "Region",
+    "gazetteer",
+    "geonames_cities",
+    "place_key",
+    "place_name",
+    "regions",
+]

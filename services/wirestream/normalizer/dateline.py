@@ -199,6 +199,19 @@ def _placed(line: str, match: re.Match[str]) -> Opening | None:
     return Opening(dateline, agencies, date, text)
 
 
+def qualified_by_text(dateline: Dateline, lead: str) -> Dateline:
+    """The dateline with the region the lead gives its place in brackets, as ANP writes a
+    small place: `ROCKANJE (ANP) - De woningbrand in Rockanje (Zuid-Holland) ...`."""
+    if dateline.qualifiers:
+        return dateline
+    bracketed = re.search(
+        rf"\b{re.escape(dateline.display_place)} \(([{_UPPER}][\w\- ]{{2,30}})\)", lead
+    )
+    if bracketed is None:
+        return dateline
+    return dateline._replace(qualifiers=(bracketed[1],))
+
+
 def _placeless(line: str, match: re.Match[str]) -> Opening | None:
     """`(AP) — text`, `(Belga) Text`, or Reuters' `Jan 30 (Reuters) - text`."""
     if match["lead"] is not None:

@@ -59,7 +59,7 @@ _NOT_AN_ARTICLE = (
 )
 _SIGN_LINE_CHARS = 200  # signs count on short lines (buttons, titles), not in prose
 _SHORT_PAGE_LINES = 6
-_PROSE_WORDS = 12
+_PROSE_WORDS = 6  # an agency's alert is one sentence: its headline repeated
 _CLOSING = tuple(".!?:;…\"'”’»)")
 _MAX_HEADING_CHARS = 120
 

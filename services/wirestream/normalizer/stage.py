@@ -13,7 +13,12 @@ from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
 from wirestream.core.media import SNIFFED_TYPES
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.geo import City, gazetteer, place_key, place_name
-from wirestream.normalizer.dateline import Dateline, DatelineDate, parse_opening
+from wirestream.normalizer.dateline import (
+    Dateline,
+    DatelineDate,
+    parse_opening,
+    qualified_by_text,
+)
 from wirestream.normalizer.envelope import (
     Envelope,
     EnvelopeError,
@@ -230,7 +235,7 @@ def _item(
     kind: ItemKind = "article" if article else "teaser"
     body_text = "\n\n".join(part.paragraphs)
     headline = part.headline
-    dateline = part.dateline
+    dateline = part.dateline and qualified_by_text(part.dateline, part.paragraphs[0])
     published_at, precision = _published(part.time_text, part.date, envelope.fetched_at)
     dateline_record = _dateline_record(dateline) if dateline else None
     return {
