@@ -169,3 +169,15 @@ def test_serve_ninjs_reads_normalized_and_writes_the_ninjs_topic():
     binding = binding_for("ninjs", Settings())
     assert (binding.input_topic, binding.output_topic) == ("wire.normalized", "wire.ninjs")
     assert [stage.name for stage in binding.stages] == ["ninjs"]
+
+
+def test_tail_prints_items_as_ninjs(every_item):
+    from aiokafka import ConsumerRecord
+
+    from wirestream.commands.tail import record_line
+
+    item = every_item[0]
+    record = ConsumerRecord("wire.normalized", 0, 7, 0, 0, None, orjson.dumps(item), None, 0, 0, [])
+    assert orjson.loads(record_line(record, "ninjs")) == to_ninjs(item)
+    not_an_item = ConsumerRecord("wire.normalized", 0, 8, 0, 0, None, b"{}", None, 0, 0, [])
+    assert "not a normalized item" in record_line(not_an_item, "ninjs")
