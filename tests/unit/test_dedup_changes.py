@@ -7,13 +7,17 @@ from typing import Any
 import orjson
 import pytest
 from dedup_items import BUS, wire_item
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_dedup_cases import decide
+from test_ninjs import assert_ninjs
 
 from schema_check import assert_valid, errors
 from wirestream.deduplicator import Deduplicator
-from wirestream.deduplicator.changes import content_of, summary
+from wirestream.deduplicator.changes import changes_between, content_of, pack, summary, unpack
 from wirestream.deduplicator.figures import tokens
 from wirestream.deduplicator.state import decode_entry, unpack_records
+from wirestream.ninjs import to_ninjs
 
 # A Valencia flood story as ANP ran it, revised through the day.
 FLOODS = {
@@ -329,5 +333,29 @@ def test_an_update_with_its_changes_validates_as_a_normalized_item():
         "enrichment_errors": [],
     }
     assert_valid("normalized-item.v1", enriched)
+    ninjs = to_ninjs(enriched)  # ninjs has no field for changes: left out, still valid ninjs
+    assert_ninjs(ninjs)
+    assert b"changed_figures" not in orjson.dumps(ninjs)
     broken = {**enriched, "changes": {**update["changes"], "changed_figures": [{"old": "12"}]}}
     assert errors("normalized-item.v1", broken)
+
+
+paragraph_text = st.lists(
+    st.sampled_from(["a", "b", " ", "1", "2", ",", ".", "$", "€", "%", "…", "\n", "miljoen ",
+                     "twaalf ", "tot "]),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    old=st.lists(paragraph_text, min_size=1, max_size=4),
+    new=st.lists(paragraph_text, min_size=1, max_size=4),
+    kinds=st.tuples(st.sampled_from(["article", "teaser"]), st.sampled_from(["article", "teaser"])),
+)
+def test_any_two_texts_compare_without_error(old, new, kinds):
+    before = content_of("\n\n".join(old), "Kop", [], kinds[0], "nl")
+    after = content_of("\n\n".join(new), "Kop", [], kinds[1], "en")
+    changes = changes_between(unpack(pack(before)), ["ANP"], after, ["ANP", "RTR"])
+    assert changes["kinds"] and changes["added_agencies"] == ["RTR"]
+    assert isinstance(summary(changes), str)
