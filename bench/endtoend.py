@@ -29,6 +29,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.report import progress
+from wirestream.core.clients import admin
+from wirestream.core.config import Settings
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import cluster_from_env
 from wirestream.devbroker.local_kafka import LocalKafka
@@ -213,7 +215,8 @@ def _topics(run: str) -> PipelineTopics:
 
 
 async def _create(bootstrap: str, topics: PipelineTopics) -> None:
-    await ensure_topics(bootstrap, pipeline_topic_specs(topics, partitions=PARTITIONS))
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        await ensure_topics(client, pipeline_topic_specs(topics, partitions=PARTITIONS))
 
 
 def _serve(

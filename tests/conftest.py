@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 import pytest
 
+from wirestream.core.clients import admin
+from wirestream.core.config import Settings
 from wirestream.core.topics import TopicSpec, ensure_topics
 from wirestream.devbroker.detached import cluster_from_env
 from wirestream.devbroker.local_kafka import LocalKafka
@@ -74,7 +76,8 @@ def make_topics(kafka_bootstrap: str, topic_name: TopicName) -> MakeTopics:
         specs = [
             TopicSpec(topic_name(role), partitions, config=dict(config or {})) for role in roles
         ]
-        report = await ensure_topics(kafka_bootstrap, specs)
+        async with admin(Settings(bootstrap=kafka_bootstrap)) as client:
+            report = await ensure_topics(client, specs)
         assert report.created == [spec.name for spec in specs]
         return report.created
 

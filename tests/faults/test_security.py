@@ -1,7 +1,7 @@
 """Security against a broker of our own with a SASL_SSL listener (SCRAM-SHA-512, certificate
-from a test CA made with openssl): the producer, its HTTP ingest and a service work over it;
-wrong credentials and untrusted certificates fail with a clear message; the password and
-the ingest token never appear in any log line or on /metrics."""
+from a test CA made with openssl): the producer, its HTTP ingest, a service and `wirestream
+topics` work over it; wrong credentials and untrusted certificates fail with a clear message;
+the password and the ingest token never appear in any log line or on /metrics."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from fault_harness import Account, FaultResult
 
 from integration.service_harness import fresh_topics
 from wirestream.core.records import Origin
+from wirestream.core.topics import PipelineTopics
 from wirestream.devbroker.node import free_port
 from wirestream.normalizer import Normalizer
 
@@ -246,3 +247,17 @@ async def test_bad_credentials_or_certificates_fail_clearly_without_leaking(
     assert "Unable to bootstrap" in str(failure)
     assert re.search(cause, logs), logs[-3000:]  # the cause is in the log, beside the failure
     assert wrong not in logs and secured_kafka.password not in logs
+
+
+@pytest.mark.timeout(180)
+async def test_topics_create_and_list_use_the_sasl_ssl_settings(secured_kafka, tmp_path):
+    topics = PipelineTopics().with_prefix(f"topics-{secrets.token_hex(4)}.")
+    env = command_env(secured_kafka, topics)
+    create = await Command(["topics", "create", "--partitions", "2"], env, tmp_path / "c").start()
+    assert await create.wait() == 0, create.text()[-2000:]
+    listing = await Command(["topics", "list"], env, tmp_path / "list.log").start()
+    assert await listing.wait() == 0, listing.text()[-2000:]
+    listed = dict(re.findall(r"^(\S+) +partitions=(\d+)$", listing.text(), re.MULTILINE))
+    assert listed[topics.items] == "2"
+    assert listed[topics.dlq] == "1"
+    assert secured_kafka.password not in create.text() + listing.text()

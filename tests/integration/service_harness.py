@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition, errors
-from aiokafka.admin import AIOKafkaAdminClient
 
 from wirestream.commands.serve import binding_for
+from wirestream.core.clients import admin
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.http import Health
 from wirestream.core.metrics import Metrics
@@ -46,7 +46,8 @@ async def fresh_topics(
         else spec
         for spec in pipeline_topic_specs(topics, partitions=partitions)
     ]
-    await ensure_topics(bootstrap, specs)
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        await ensure_topics(client, specs)
     return topics
 
 
@@ -174,13 +175,11 @@ async def caught_up(bootstrap: str, group: str, topic: str, timeout: float = WAI
         last = {}
         for record in await reader.drain():
             last[TopicPartition(record.topic, record.partition)] = record.offset
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with admin(Settings(bootstrap=bootstrap)) as client:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                committed = await admin.list_consumer_group_offsets(group)
+                committed = await client.list_consumer_group_offsets(group)
             except COORDINATOR_STARTING:  # a fresh broker creates __consumer_offsets first
                 committed = {}
             behind = {
@@ -193,30 +192,21 @@ async def caught_up(bootstrap: str, group: str, topic: str, timeout: float = WAI
             if time.monotonic() > deadline:
                 raise AssertionError(f"{group} did not catch up on {behind}")
             await asyncio.sleep(0.2)
-    finally:
-        await admin.close()
 
 
 async def committed_total(bootstrap: str, group: str) -> int:
     """The sum of the offsets `group` has committed: how far it got."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return sum(o.offset for o in (await admin.list_consumer_group_offsets(group)).values())
-    finally:
-        await admin.close()
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        offsets = await client.list_consumer_group_offsets(group)
+    return sum(o.offset for o in offsets.values())
 
 
 async def group_members(bootstrap: str, group: str) -> int:
     """How many members the consumer group has right now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (response,) = await admin.describe_consumer_groups([group])
-        (described,) = response.to_object()["groups"]
-        return len(described["members"])
-    finally:
-        await admin.close()
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        (response,) = await client.describe_consumer_groups([group])
+    (described,) = response.to_object()["groups"]
+    return len(described["members"])
 
 
 @dataclass

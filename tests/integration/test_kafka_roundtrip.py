@@ -16,9 +16,10 @@ from pathlib import Path
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from wirestream.core.clients import admin, partition_counts
+from wirestream.core.config import Settings
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker import local_kafka
 from wirestream.devbroker.detached import pid_alive
@@ -120,13 +121,9 @@ async def test_produce_consume_commit_and_resume_in_the_same_group(
 
 
 async def topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-        responses = await admin.describe_configs(resources)
-    finally:
-        await admin.close()
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        responses = await client.describe_configs(resources)
     configs = {}
     for response in responses:
         for _code, _message, _type, name, entries in response.resources:
@@ -134,27 +131,20 @@ async def topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str,
     return configs
 
 
-async def partition_counts(bootstrap: str, names: list[str]) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(names)}
-    finally:
-        await admin.close()
-
-
 async def test_ensure_topics_creates_the_pipeline_topics_once(kafka_bootstrap, topic_name):
     topics = PipelineTopics().with_prefix(topic_name("pipeline") + ".")
     specs = pipeline_topic_specs(topics, partitions=4)
     names = [spec.name for spec in specs]
 
-    first = await ensure_topics(kafka_bootstrap, specs)
-    assert first.created == names and first.existing == []
-    again = await ensure_topics(kafka_bootstrap, specs)
+    settings = Settings(bootstrap=kafka_bootstrap)
+    async with admin(settings) as client:
+        first = await ensure_topics(client, specs)
+        assert first.created == names and first.existing == []
+        again = await ensure_topics(client, specs)
     assert again.created == [] and again.existing == names
     assert again.partition_mismatch == {}
 
-    counts = await partition_counts(kafka_bootstrap, names)
+    counts = await partition_counts(settings, names)
     assert counts[topics.dedup_changelog] == counts[topics.items] == 4
     assert counts[topics.dlq] == 1
     configs = await topic_configs(kafka_bootstrap, names)
@@ -170,7 +160,8 @@ async def test_ensure_topics_reports_an_existing_topic_with_other_partitions(
     (name,) = await make_topics("items", partitions=2)
     specs = pipeline_topic_specs(PipelineTopics(items=name), partitions=3)
     existing_only = [spec for spec in specs if spec.name == name]
-    report = await ensure_topics(kafka_bootstrap, existing_only)
+    async with admin(Settings(bootstrap=kafka_bootstrap)) as client:
+        report = await ensure_topics(client, existing_only)
     assert report.created == []
     assert report.partition_mismatch == {name: (3, 2)}
 

@@ -41,6 +41,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from wirestream.commands.tail import dead_letter_line, item_line
+from wirestream.core.clients import admin, quiet_client_logs
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import find_cluster
@@ -48,7 +49,6 @@ from wirestream.devbroker.errors import LocalKafkaError
 from wirestream.devbroker.local_kafka import LocalKafka
 from wirestream.devbroker.node import free_port
 from wirestream.devbroker.subprocesses import stop_gracefully
-from wirestream.producer.cluster import quiet_client_logs
 from wirestream.producer.publisher import Publisher
 from wirestream.producer.sources import Rejected, path_candidates
 
@@ -189,9 +189,9 @@ async def _demo(
     settings = replace(
         settings_from_env("demo", {}), bootstrap=bootstrap, topics=topics, topic_prefix=prefix
     )
-    report = await ensure_topics(
-        bootstrap, pipeline_topic_specs(topics, partitions=args.partitions)
-    )
+    async with admin(settings) as client:
+        specs = pipeline_topic_specs(topics, partitions=args.partitions)
+        report = await ensure_topics(client, specs)
     print(
         f"topics: {prefix}wire.* (created {len(report.created)}, existing"
         f" {len(report.existing)}{'; deleted at the end' if own_topics else ''})",
@@ -206,12 +206,8 @@ async def _demo(
 
 
 async def _delete_topics(settings: Settings, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(**settings.client_kwargs())
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()
+    async with admin(settings) as client:
+        await client.delete_topics(names)
 
 
 async def _run_pipeline(args: argparse.Namespace, settings: Settings, samples: Path) -> int:
@@ -225,25 +221,26 @@ async def _run_pipeline(args: argparse.Namespace, settings: Settings, samples: P
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    watch = await FlowWatch.start(settings, services)
-    try:
-        for service in services:
-            service.start(bootstrap, topics)
-            print(
-                f"{service.stage}: pid {service.process.pid}  metrics {service.metrics_url}"
-                f"  log {service.log_path}"
-            )
-        await _await_ready(services)
-        published = await _publish(settings, samples)
-        print(f"published {published} samples from {samples} to {topics.raw}", flush=True)
-        if not args.once:
-            print("following the output; Ctrl-C stops everything this demo started", flush=True)
-        return await watch.follow(stop, once=args.once, timeout=args.timeout)
-    finally:
-        await watch.close()
-        for service in services:
-            service.stop()
-        print("stopped the services", flush=True)
+    async with admin(settings) as client:
+        watch = await FlowWatch.start(settings, services, client)
+        try:
+            for service in services:
+                service.start(bootstrap, topics)
+                print(
+                    f"{service.stage}: pid {service.process.pid}  metrics {service.metrics_url}"
+                    f"  log {service.log_path}"
+                )
+            await _await_ready(services)
+            published = await _publish(settings, samples)
+            print(f"published {published} samples from {samples} to {topics.raw}", flush=True)
+            if not args.once:
+                print("following the output; Ctrl-C stops everything this demo started", flush=True)
+            return await watch.follow(stop, once=args.once, timeout=args.timeout)
+        finally:
+            await watch.close()
+            for service in services:
+                service.stop()
+            print("stopped the services", flush=True)
 
 
 async def _await_ready(services: list[Service], timeout: float = 90.0) -> None:
@@ -309,10 +306,10 @@ class FlowWatch:
         self.last_offset: dict[TopicPartition, int] = {}
 
     @classmethod
-    async def start(cls, settings: Settings, services: list[Service]) -> FlowWatch:
+    async def start(
+        cls, settings: Settings, services: list[Service], admin: AIOKafkaAdminClient
+    ) -> FlowWatch:
         topics = settings.topics
-        admin = AIOKafkaAdminClient(**settings.client_kwargs())
-        await admin.start()
         described = await admin.describe_topics(
             [topics.raw, topics.items, topics.unique, topics.normalized, topics.dlq]
         )
@@ -334,7 +331,6 @@ class FlowWatch:
 
     async def close(self) -> None:
         await self.consumer.stop()
-        await self.admin.close()
 
     async def follow(self, stop: asyncio.Event, *, once: bool, timeout: float) -> int:
         started = last_summary = last_check = time.monotonic()

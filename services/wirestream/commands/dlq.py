@@ -39,11 +39,11 @@ import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
+from wirestream.core.clients import command_settings, quiet_client_logs, read_topic
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.records import Reason
 from wirestream.core.runtime.codec import HEADER_REPLAYED_FROM
 from wirestream.normalizer.envelope import format_rfc3339
-from wirestream.producer.cluster import client_settings, quiet_client_logs, read_topic
 
 TRUNCATED_MARK = "(original truncated to"
 # Every reason a dead letter can carry, and `unreadable` for a DLQ record that is not one.
@@ -236,7 +236,7 @@ def _trace(topic: str, letter: Letter) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = client_settings(args, "dlq")
+    settings = command_settings(args, "dlq")
     quiet_client_logs()
     try:
         return _run(args, settings)

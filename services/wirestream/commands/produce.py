@@ -25,11 +25,11 @@ from typing import BinaryIO
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from wirestream.core.clients import command_settings, quiet_client_logs
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
-from wirestream.producer.cluster import client_settings, quiet_client_logs
 from wirestream.producer.ingest import DEFAULT_MAX_BODY_BYTES, ingest_routes
 from wirestream.producer.publisher import DEFAULT_MAX_RECORD_BYTES, Publisher, topic_exists
 from wirestream.producer.report import ProduceReport
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wirestream produce: error: no such file or directory: {path}", file=sys.stderr)
             return 2
     try:
-        settings = client_settings(args, "producer")
+        settings = command_settings(args, "producer")
         listen = _host_port(args.http) if args.http else None
     except ValueError as error:
         print(f"wirestream produce: {error}", file=sys.stderr)

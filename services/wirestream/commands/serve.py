@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
-from dataclasses import replace
 
 from wirestream.core import config
-from wirestream.core.config import Settings, add_settings_arguments, settings_from
+from wirestream.core.clients import admin, command_settings
+from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
 from wirestream.core.metrics import Metrics
@@ -40,7 +39,6 @@ from wirestream.core.runtime.service import StageService
 from wirestream.core.runtime.translate import Binding
 from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
-from wirestream.devbroker.detached import find_cluster
 from wirestream.ninjs import NinjsWriter
 from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
 
@@ -89,9 +87,7 @@ def binding_for(service: str, settings: Settings) -> Binding:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, args.service)
-    if not (args.bootstrap or os.environ.get("WIRESTREAM_BOOTSTRAP")):
-        settings = replace(settings, bootstrap=find_cluster() or settings.bootstrap)
+    settings = command_settings(args, args.service)
     configure_logging(args.service, settings.log_level)
     try:
         return asyncio.run(serve(settings, binding_for(args.service, settings), args.create_topics))
@@ -126,9 +122,8 @@ async def serve(settings: Settings, binding: Binding, create_topics: bool = Fals
     try:
         if create_topics:
             specs = pipeline_topic_specs(settings.topics)
-            report = await ensure_topics(
-                settings.bootstrap, specs, **settings.security.client_kwargs()
-            )
+            async with admin(settings) as client:
+                report = await ensure_topics(client, specs)
             log.info("topics_ensured", created=report.created)
         await StageService(settings, binding, metrics, health).run(stop)
     except Exception as exc:

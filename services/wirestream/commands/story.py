@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 import orjson
 from aiokafka.errors import KafkaError
 
+from wirestream.core.clients import command_settings, quiet_client_logs, read_topic
 from wirestream.core.config import add_settings_arguments
 from wirestream.deduplicator import state
 from wirestream.deduplicator.changes import summary, unpack
-from wirestream.producer.cluster import client_settings, quiet_client_logs, read_topic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +84,7 @@ def version_record(entry: state.EntryRecord) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = client_settings(args, "story")
+    settings = command_settings(args, "story")
     quiet_client_logs()
     topic = args.topic or settings.topics.dedup_changelog
     try:

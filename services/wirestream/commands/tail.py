@@ -23,10 +23,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
+from wirestream.core.clients import command_settings, quiet_client_logs
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.deduplicator.changes import summary
 from wirestream.ninjs import to_ninjs
-from wirestream.producer.cluster import client_settings, quiet_client_logs
 
 LINE_WIDTH = 120
 
@@ -94,7 +94,7 @@ def record_line(record: ConsumerRecord, form: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = client_settings(args, "tail")
+    settings = command_settings(args, "tail")
     quiet_client_logs()
     try:
         return asyncio.run(tail(settings, args, sys.stdout))

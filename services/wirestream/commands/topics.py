@@ -1,7 +1,8 @@
 """`wirestream topics create|list`: the pipeline topics on a cluster.
 
-The cluster is `--bootstrap`, else `$KAFKA_BOOTSTRAP`, else the broker left running by
-`wirestream kafka start --detach`.
+The cluster is `--bootstrap`, else `$WIRESTREAM_BOOTSTRAP` or `$KAFKA_BOOTSTRAP`, else the
+broker left running by `wirestream kafka start --detach`; the admin client honours the same
+security settings (SASL, TLS) as every other command.
 """
 
 from __future__ import annotations
@@ -10,25 +11,22 @@ import argparse
 import asyncio
 import sys
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from wirestream.core.clients import admin, cluster_address, command_settings
+from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.topics import (
     DEFAULT_PARTITIONS,
-    PipelineTopics,
     TopicError,
     ensure_topics,
     pipeline_topic_specs,
 )
-from wirestream.devbroker.detached import find_cluster
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create the pipeline topics that do not exist")
     listing = actions.add_parser("list", help="list the cluster's topics and partition counts")
-    for action in (create, listing):
-        action.add_argument("--bootstrap", help="host:port of the cluster")
     create.add_argument(
         "--prefix",
         default="",
@@ -40,30 +38,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PARTITIONS,
         help="partitions of the pipeline topics and the dedup changelog (default: %(default)s)",
     )
+    for action in (create, listing):
+        add_settings_arguments(action)
 
 
 def run(args: argparse.Namespace) -> int:
-    bootstrap = find_cluster(args.bootstrap)
-    if bootstrap is None:
+    if cluster_address(args.bootstrap) is None:
         print(
             "wirestream topics: no cluster: pass --bootstrap, set KAFKA_BOOTSTRAP, "
             "or run `wirestream kafka start --detach`",
             file=sys.stderr,
         )
         return 2
+    settings = command_settings(args, "topics")
     try:
         if args.action == "create":
-            return asyncio.run(_create(bootstrap, args.prefix, args.partitions))
-        return asyncio.run(_list(bootstrap))
+            return asyncio.run(_create(settings, args.prefix, args.partitions))
+        return asyncio.run(_list(settings))
     except (TopicError, KafkaError, OSError) as error:
         print(f"wirestream topics: {error}", file=sys.stderr)
         return 1
 
 
-async def _create(bootstrap: str, prefix: str, partitions: int) -> int:
-    topics = PipelineTopics.from_env().with_prefix(prefix)
-    specs = pipeline_topic_specs(topics, partitions=partitions)
-    report = await ensure_topics(bootstrap, specs)
+async def _create(settings: Settings, prefix: str, partitions: int) -> int:
+    specs = pipeline_topic_specs(settings.topics.with_prefix(prefix), partitions=partitions)
+    async with admin(settings) as client:
+        report = await ensure_topics(client, specs)
     for spec in specs:
         state = "created" if spec.name in report.created else "exists"
         policy = spec.config.get("cleanup.policy", "delete")
@@ -73,13 +73,9 @@ async def _create(bootstrap: str, prefix: str, partitions: int) -> int:
     return 0
 
 
-async def _list(bootstrap: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics()
-    finally:
-        await admin.close()
+async def _list(settings: Settings) -> int:
+    async with admin(settings) as client:
+        described = await client.describe_topics()
     for topic in sorted(described, key=lambda t: t["topic"]):
         if not topic["is_internal"]:
             print(f"{topic['topic']:28} partitions={len(topic['partitions'])}")

@@ -11,7 +11,6 @@ import asyncio
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -152,41 +151,32 @@ class TopicReport:
 
 
 async def ensure_topics(
-    bootstrap: str,
-    specs: Iterable[TopicSpec],
-    *,
-    timeout_s: float = 30.0,
-    **client_options: Any,
+    admin: AIOKafkaAdminClient, specs: Iterable[TopicSpec], *, timeout_s: float = 30.0
 ) -> TopicReport:
     """Create the topics that do not exist yet; existing ones are left as they are. Specs
     without a replication factor get the one the cluster's size calls for (`durability`).
 
     Idempotent, and safe when another process creates the same topics concurrently. Returns
     once every topic's partitions show in the broker's metadata, so callers can produce at
-    once. ``client_options`` go to ``AIOKafkaAdminClient`` (security settings, timeouts).
+    once. ``admin`` is a started client (`core.clients.admin`).
     """
     specs = list(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
-    await admin.start()
-    try:
-        present = set(await admin.list_topics())
-        brokers = len((await admin.describe_cluster())["brokers"])
-        missing = [spec.sized_for(brokers) for spec in specs if spec.name not in present]
-        created: list[str] = []
-        raced: list[str] = []
-        if missing:
-            response = await admin.create_topics([spec.new_topic() for spec in missing])
-            for topic, code, *message in response.topic_errors:
-                if code == 0:
-                    created.append(topic)
-                elif code == TOPIC_ALREADY_EXISTS:
-                    raced.append(topic)
-                else:
-                    detail = message[0] if message and message[0] else f"error code {code}"
-                    raise TopicError(f"creating topic {topic!r} failed: {detail}")
-        counts = await _partition_counts(admin, [spec.name for spec in specs], timeout_s)
-    finally:
-        await admin.close()
+    present = set(await admin.list_topics())
+    brokers = len((await admin.describe_cluster())["brokers"])
+    missing = [spec.sized_for(brokers) for spec in specs if spec.name not in present]
+    created: list[str] = []
+    raced: list[str] = []
+    if missing:
+        response = await admin.create_topics([spec.new_topic() for spec in missing])
+        for topic, code, *message in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code == TOPIC_ALREADY_EXISTS:
+                raced.append(topic)
+            else:
+                detail = message[0] if message and message[0] else f"error code {code}"
+                raise TopicError(f"creating topic {topic!r} failed: {detail}")
+    counts = await _settled_partition_counts(admin, [spec.name for spec in specs], timeout_s)
     existing = [spec.name for spec in specs if spec.name in present or spec.name in raced]
     mismatch = {
         spec.name: (spec.partitions, counts[spec.name])
@@ -196,7 +186,7 @@ async def ensure_topics(
     return TopicReport(created=created, existing=existing, partition_mismatch=mismatch)
 
 
-async def _partition_counts(
+async def _settled_partition_counts(
     admin: AIOKafkaAdminClient, names: list[str], timeout_s: float
 ) -> dict[str, int]:
     """Partition count per topic, waiting until the metadata lists every topic with a leader

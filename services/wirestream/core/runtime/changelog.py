@@ -3,24 +3,10 @@ partition p; on (re)assignment a partition's state is read back from it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
+from wirestream.core.clients import partition_counts
 from wirestream.core.config import Settings
-
-
-async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
-    """Partitions per topic; 0 for a topic that does not exist (yet)."""
-    admin = AIOKafkaAdminClient(**settings.client_kwargs())
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    counts = {t["topic"]: len(t["partitions"]) for t in described if not t["error_code"]}
-    return {topic: counts.get(topic, 0) for topic in topics}
 
 
 class ChangelogReader:
