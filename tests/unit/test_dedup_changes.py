@@ -359,3 +359,15 @@ def test_any_two_texts_compare_without_error(old, new, kinds):
     changes = changes_between(unpack(pack(before)), ["ANP"], after, ["ANP", "RTR"])
     assert changes["kinds"] and changes["added_agencies"] == ["RTR"]
     assert isinstance(summary(changes), str)
+
+
+def test_paragraphs_past_the_remembered_cap_are_not_reported_again():
+    long = tuple(f"Alinea {i} over het noodweer in Valencia. " * 40 for i in range(30))
+    before = content_of("\n\n".join(long), "Kop", [], "article", "nl")
+    remembered = unpack(pack(before))
+    assert len(remembered.paragraphs) < len(long) and remembered.cut
+    addition = "De Spaanse koning betuigde zijn medeleven."
+    after = content_of("\n\n".join([*long, addition]), "Kop", [], "article", "nl")
+    changes = changes_between(remembered, ["ANP"], after, ["ANP"])
+    assert changes["added_paragraphs"] == [addition]
+    assert changes["removed_paragraphs"] == []

@@ -172,7 +172,7 @@ def _compare_paragraphs(old: Content, new: Content, language: str | None, change
             continue
         olds = list(range(o1, o2))
         for n in range(n1, n2):
-            if _fingerprint(new.paragraphs[n]) in cut:
+            if cut and _fingerprint(new.paragraphs[n]) in cut:
                 continue
             match = _most_alike(old_keys, olds, new_keys[n])
             if match is None:
@@ -184,11 +184,12 @@ def _compare_paragraphs(old: Content, new: Content, language: str | None, change
                 _changed_paragraph(old.paragraphs[match], new.paragraphs[n], language, changes)
             )
     # A paragraph moved elsewhere is neither added nor removed.
-    changes["added_paragraphs"] = [p for p in added if _key(p) not in set(old_keys)]
+    old_set, new_set = set(old_keys), set(new_keys)
+    changes["added_paragraphs"] = [p for p in added if _key(p) not in old_set]
     changes["removed_paragraphs"] = [
         paragraph
         for o, paragraph in enumerate(old.paragraphs)
-        if o not in paired and old_keys[o] not in set(new_keys)
+        if o not in paired and old_keys[o] not in new_set
     ]
 
 
