@@ -32,7 +32,6 @@ from wirestream.deduplicator.changes import summary, unpack
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story_id", help="the story's id (its first version's item id)")
     parser.add_argument("--format", choices=("pretty", "ndjson"), default="pretty")
-    parser.add_argument("--topic", help="changelog topic (default: the dedup changelog)")
     add_settings_arguments(parser)
 
 
@@ -86,7 +85,7 @@ def version_record(entry: state.EntryRecord) -> bytes:
 def run(args: argparse.Namespace) -> int:
     settings = command_settings(args, "story")
     quiet_client_logs()
-    topic = args.topic or settings.topics.dedup_changelog
+    topic = settings.topics.dedup_changelog  # --topic-dedup-changelog, --topic-prefix
     try:
         records = asyncio.run(read_topic(settings, topic))
     except KafkaError as error:
