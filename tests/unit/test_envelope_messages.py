@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from wirestream.core.envelope import EnvelopeError, parse_envelope
 from wirestream.core.records import Reason
-from wirestream.normalizer.envelope import EnvelopeError, parse_envelope
 
 
 def refusal(document: object) -> EnvelopeError:

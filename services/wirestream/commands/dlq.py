@@ -41,9 +41,9 @@ from aiokafka.errors import KafkaError
 
 from wirestream.core.clients import command_settings, quiet_client_logs, read_topic
 from wirestream.core.config import Settings, add_settings_arguments
+from wirestream.core.envelope import format_rfc3339
 from wirestream.core.records import Reason
 from wirestream.core.runtime.codec import HEADER_REPLAYED_FROM
-from wirestream.normalizer.envelope import format_rfc3339
 
 TRUNCATED_MARK = "(original truncated to"
 # Every reason a dead letter can carry, and `unreadable` for a DLQ record that is not one.

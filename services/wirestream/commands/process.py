@@ -28,9 +28,9 @@ from typing import BinaryIO
 import orjson
 
 from wirestream.core.chain import Chain
+from wirestream.core.envelope import format_rfc3339, parse_rfc3339
 from wirestream.core.records import DeadLetter, Emit, Origin
 from wirestream.ninjs import to_ninjs
-from wirestream.normalizer.envelope import format_rfc3339, parse_rfc3339
 from wirestream.pipeline import PipelineOptions, build_stages
 from wirestream.producer.sources import Candidate, Rejected, path_candidates, stream_candidates
 

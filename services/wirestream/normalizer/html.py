@@ -13,8 +13,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from wirestream.core.envelope import EnvelopeError
 from wirestream.core.records import Reason
-from wirestream.normalizer.envelope import EnvelopeError
 
 _CHROME = "script, style, noscript, template, nav, footer, aside, form, iframe, svg, button"
 _BLOCKS = (

@@ -9,6 +9,12 @@ from typing import Any
 
 import xxhash
 
+from wirestream.core.envelope import (
+    Envelope,
+    EnvelopeError,
+    format_rfc3339,
+    parse_envelope,
+)
 from wirestream.core.item import ITEM_SCHEMA_VERSION, ItemKind, Precision
 from wirestream.core.media import SNIFFED_TYPES
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
@@ -18,12 +24,6 @@ from wirestream.normalizer.dateline import (
     DatelineDate,
     parse_opening,
     qualified_by_text,
-)
-from wirestream.normalizer.envelope import (
-    Envelope,
-    EnvelopeError,
-    format_rfc3339,
-    parse_envelope,
 )
 from wirestream.normalizer.formats import AgencyStory, FormatError, detect_format, parse_document
 from wirestream.normalizer.html import html_to_text

@@ -1,6 +1,6 @@
 """Raw envelopes (schemas/raw-envelope.v1.json) built from scraped pages.
 
-What makes an envelope valid is the normalizer's to say (`wirestream.normalizer.envelope`):
+What makes an envelope valid is the raw-envelope contract's to say (`wirestream.core.envelope`):
 the producer checks input envelopes with the same parser, so both agree by construction.
 """
 
@@ -10,8 +10,8 @@ import re
 from datetime import datetime
 from typing import NotRequired, TypedDict
 
+from wirestream.core.envelope import format_rfc3339
 from wirestream.core.media import MEDIA_TYPE_OF_FORMAT
-from wirestream.normalizer.envelope import format_rfc3339
 from wirestream.normalizer.formats import FormatError, sniff_format, split_document
 from wirestream.normalizer.text import decode_page
 

@@ -11,7 +11,7 @@ from typing import IO, BinaryIO
 
 import orjson
 
-from wirestream.normalizer.envelope import format_rfc3339
+from wirestream.core.envelope import format_rfc3339
 from wirestream.producer.publisher import ProduceStats
 from wirestream.producer.sources import Rejected
 

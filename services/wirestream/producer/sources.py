@@ -22,8 +22,8 @@ from typing import BinaryIO
 
 import orjson
 
+from wirestream.core.envelope import EnvelopeError, parse_envelope
 from wirestream.core.records import DeadLetter, Reason
-from wirestream.normalizer.envelope import EnvelopeError, parse_envelope
 from wirestream.producer.envelope import file_envelopes
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
