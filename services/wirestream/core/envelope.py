@@ -11,7 +11,6 @@ import orjson
 
 from wirestream.core.media import CONTENT_TYPES, FRAMED_TYPES
 from wirestream.core.records import Reason
-from wirestream.normalizer.text import control_ratio
 
 _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
@@ -23,6 +22,14 @@ REQUIRED_FIELDS = ("source", "fetched_at", "content_type", "body")
 # Messages name JSON's types, not Python's: the sender wrote JSON.
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
                bool: "boolean", type(None): "null"}  # fmt: skip
+
+
+_CONTROL = re.compile("[\u0000-\u0008\u000e-\u001f\u007f]")
+
+
+def control_ratio(text: str) -> float:
+    """Share of control characters (other than tab/newline/CR): high for binary data."""
+    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
 
 
 def json_type(value: object) -> str:

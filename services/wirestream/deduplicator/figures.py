@@ -10,8 +10,9 @@ only difference is a number still matches word for word and the figures can be p
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple
+
+from wirestream.core.folding import strip_accents
 
 
 def _vocabulary(words: str) -> list[str]:
@@ -74,7 +75,6 @@ _TOKEN = re.compile(
     r"|(?P<word>[^\W_]+(?:['’][^\W_]+)?)"
     r"|(?P<stop>[.!?;:,()\[\]\"“”«»]|\s[-–—]\s)"
 )
-_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]+")
 
 FIGURE_KEY = "#"  # what every figure compares as
 
@@ -87,10 +87,7 @@ class Token(NamedTuple):
 
 
 def fold(word: str) -> str:
-    folded = word.lower()
-    if not folded.isascii():
-        folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
-    return folded
+    return strip_accents(word.lower())
 
 
 def tokens(text: str, language: str | None) -> list[Token]:

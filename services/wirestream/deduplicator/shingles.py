@@ -9,12 +9,12 @@ removed here again so a raw or half-cleaned text still matches its clean twin.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from xxhash import xxh32_intdigest
 
-_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]+")
+from wirestream.core.folding import strip_accents
+
 _WORD = re.compile(r"[^\W_]+")
 
 _UNITS_NL = (
@@ -63,7 +63,7 @@ def words(text: str) -> list[str]:
     truncated = text.rstrip().endswith(_ELLIPSIS)
     folded = (_AGENCY_LIST.sub(" ", text) if "(" in text else text).lower()
     if not folded.isascii():
-        folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
+        folded = strip_accents(folded)
     if any(marker in folded for marker in _RELATIVE_TIME_MARKERS):
         folded = _RELATIVE_TIME.sub(" ", folded)
     tokens = _WORD.findall(folded)

@@ -19,10 +19,10 @@ capitalised first word of an ordinary sentence (`Die Regierung - ...`) from beco
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from wirestream.core.folding import strip_accents
 from wirestream.enricher.agencies import load_agency_names
 
 # Capitals and small letters of the Latin, Greek and Cyrillic scripts (no \p{Lu} in `re`).
@@ -153,10 +153,7 @@ def _title_case(place: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _fold(place: str) -> str:
-    if place.isascii():
-        return place.upper()
-    folded = unicodedata.normalize("NFKD", place.replace("’", "'"))
-    return "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
+    return strip_accents(place.replace("’", "'")).upper()
 
 
 def parse_dateline(line: str) -> tuple[Dateline, str] | None:

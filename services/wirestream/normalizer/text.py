@@ -39,7 +39,6 @@ _SUSPICIOUS = re.compile(
     "\u00e2\u061c\u1680\u2000-\u200f\u202a-\u202f\u205f\u2060\u2066-\u2069\u3000"
     "\ufeff]"
 )
-_CONTROL = re.compile("[\u0000-\u0008\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
 
 
@@ -81,14 +80,6 @@ def unusual_characters(text: str) -> str:
     leaves the few characters worth a regex (removing ASCII never splits a UTF-8 sequence)."""
     data = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_ASCII)
     return data.decode("utf-8", "surrogatepass")
-
-
-def control_ratio(text: str) -> float:
-    """Share of control characters (other than tab/newline/CR): high for binary data."""
-    unusual = unusual_characters(text)
-    if _CONTROL.search(unusual) is None:
-        return 0.0
-    return len(_CONTROL.findall(unusual)) / len(text)
 
 
 def clean_lines(text: str) -> list[str]:
