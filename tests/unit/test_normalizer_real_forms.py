@@ -277,3 +277,28 @@ def test_a_small_place_takes_the_region_the_lead_gives_it():
 )  # fmt: skip
 def test_language_of_the_wires_languages(text, language):
     assert detect_language(text) == language
+
+
+def test_teaser_lists_in_asides_and_related_boxes_stay_teasers_and_ads_go():
+    html = (
+        "<html><body><nav>Home</nav><article><h1>Kop van het artikel</h1>"
+        "<p>ROME (ANP) - Het artikel gaat over iets dat gisteren in Rome gebeurde.</p></article>"
+        "<aside class=ad><p>Advertentie</p></aside>"
+        "<div class='related-news'><h2>Meer uit Buitenland</h2>"
+        "<div class=item><p>BERLIJN (ANP) - Derde.</p></div></div>"
+        "<aside><ul><li><p>MADRID (ANP) - Eerste teaser.</p>"
+        "<time datetime='2026-02-01T09:00:00Z'>3 uur geleden</time></li>"
+        "<li><p>PARIJS (ANP/AFP) - Tweede teaser.</p></li></ul></aside>"
+        "<footer><p>LONDEN (ANP) - Geen nieuws.</p></footer></body></html>"
+    )
+    envelope = {"source": "t", "fetched_at": "2026-02-01T12:00:00Z",
+                "content_type": "text/html", "body": html}  # fmt: skip
+    items = [o.item for o in Normalizer().process(orjson.dumps(envelope), Origin())]
+    assert [(i["kind"], i["dateline"]["raw"], i["headline"]) for i in items] == [
+        ("article", "ROME", "Kop van het artikel"),
+        ("teaser", "BERLIJN", None),
+        ("teaser", "MADRID", None),
+        ("teaser", "PARIJS", None),
+    ]
+    assert items[2]["published_at"] == "2026-02-01T09:00:00Z"  # from <time datetime>
+    assert all("Advertentie" not in i["body_text"] for i in items)

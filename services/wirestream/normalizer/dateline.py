@@ -199,7 +199,7 @@ def _placed(line: str, match: re.Match[str]) -> Opening | None:
 def qualified_by_text(dateline: Dateline, lead: str) -> Dateline:
     """The dateline with the region the lead gives its place in brackets, as ANP writes a
     small place: `ROCKANJE (ANP) - De woningbrand in Rockanje (Zuid-Holland) ...`."""
-    if dateline.qualifiers:
+    if dateline.qualifiers or f"{dateline.display_place} (" not in lead:
         return dateline
     bracketed = re.search(
         rf"\b{re.escape(dateline.display_place)} \(([{_UPPER}][\w\- ]{{2,30}})\)", lead

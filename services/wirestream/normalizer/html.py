@@ -1,6 +1,7 @@
 """HTML pages to the same line structure as text pages, so one splitter handles both.
 
-Scripts, styles, navigation, footers, forms and the like are removed; every block element
+Scripts, styles, navigation, footers, forms and the like are removed, and so are side boxes
+(`<aside>`, `related` blocks) unless they list teasers; every block element
 becomes its own line; entities are decoded by the parser. The page starts at its `<h1>`
 (site chrome before it is dropped), and a `<time datetime>` becomes a line holding its ISO
 timestamp, so teaser times come from the markup rather than from its wording; inside a
@@ -15,8 +16,15 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from wirestream.core.envelope import EnvelopeError
 from wirestream.core.records import Reason
+from wirestream.normalizer.page import is_list_heading
 
-_CHROME = "script, style, noscript, template, nav, footer, aside, form, iframe, svg, button"
+_CHROME = "script, style, noscript, template, nav, footer, form, iframe, svg, button"
+# Boxes beside the article: a teaser list when they hold one ("Related", "Meer uit ..."),
+# else chrome (an advertisement, a newsletter sign-up).
+_SIDE_BOXES = "aside, [class*=related], [class*=more-news], [class*=teasers]"
+_TEASER_ITEMS = "li, article, time"
+_HEADINGS = "h2, h3, h4, header, strong"
+RELATED_MARKER = "Related"  # a heading-less list of related teasers: the splitter's marker
 _BLOCKS = (
     "address, article, blockquote, br, dd, div, dl, dt, figcaption, figure, h1, h2, h3, h4, "
     "h5, h6, header, hr, li, main, ol, p, pre, section, table, td, th, tr, ul"
@@ -52,6 +60,7 @@ def html_to_text(html: str) -> str:
         return ""
     for node in root.css(_CHROME):
         node.decompose()
+    _keep_teaser_boxes(root)
     for node in root.css("time"):
         stamp = f"{_BREAK}{node.attributes.get('datetime') or node.text(deep=True)}{_BREAK}"
         teaser = _teaser_container(node)
@@ -69,6 +78,29 @@ def html_to_text(html: str) -> str:
     text = root.text(deep=True, separator="")
     text = text[text.find(_H1_MARK) + 1 :]  # no <h1>: find is -1, the slice keeps everything
     return _WHITESPACE.sub(" ", text).replace(_BREAK, "\n")
+
+
+def _keep_teaser_boxes(root: LexborNode) -> None:
+    """Keep the side boxes that list teasers (two or more items or a time) and give a
+    heading-less one a marker line; drop the others. Boxes inside a box go with it."""
+    boxes = {box.mem_id: box for box in root.css(_SIDE_BOXES)}
+    for box in boxes.values():
+        if any(parent.mem_id in boxes for parent in _ancestors(box)):
+            continue
+        heading = box.css_first(_HEADINGS)
+        if heading is not None and is_list_heading(heading.text(deep=True).strip()):
+            continue
+        if len(box.css(_TEASER_ITEMS)) < 2:
+            box.decompose()
+        elif box.child is not None:
+            box.child.insert_before(f"{_BREAK}{RELATED_MARKER}{_BREAK}")
+
+
+def _ancestors(node: LexborNode) -> list[LexborNode]:
+    found = []
+    while (node := node.parent) is not None:
+        found.append(node)
+    return found
 
 
 def nesting_depth(html: str) -> int:

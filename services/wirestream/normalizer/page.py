@@ -26,7 +26,8 @@ from wirestream.normalizer.timeparse import is_time_line, split_trailing_time, t
 from wirestream.normalizer.wirecopy import headline_slug, housekeeping, is_figures
 
 _SECTION_MARKER = re.compile(
-    r"(?i:meer uit|meer over|meer nieuws uit|more from|more in|more news from)"
+    r"(?i:meer uit|meer over|meer nieuws uit|more from|more in|more news from|mehr aus|"
+    r"plus de|más de|más noticias de|altre notizie|mais de|mais notícias de)"
     r"\s+(?P<section>.{1,60})"
 )
 # Positive signs of pages that are no article, in the wires' languages.
@@ -60,6 +61,12 @@ _NOT_AN_ARTICLE = (
 _SIGN_LINE_CHARS = 200  # signs count on short lines (buttons, titles), not in prose
 _SHORT_PAGE_LINES = 6
 _PROSE_WORDS = 6  # an agency's alert is one sentence: its headline repeated
+# Headings of a list of related teasers that names no section (and html.py's marker).
+_LIST_MARKER = re.compile(
+    r"(?i:related(?: stories| news| articles)?|gerelateerd(?: nieuws)?|lees ook|ook interessant|"
+    r"mehr zum thema|lesen sie auch|à lire aussi|lire aussi|noticias relacionadas|"
+    r"leggi anche|veja também|leia também)"
+)
 _CLOSING = tuple(".!?:;…\"'”’»)")
 _MAX_HEADING_CHARS = 120
 
@@ -104,12 +111,17 @@ def split_page(lines: list[str]) -> Page:
     """The article and teasers of a page given as clean, non-empty lines."""
     for index, line in enumerate(lines):
         marker = _SECTION_MARKER.fullmatch(line)
-        if marker is not None:
-            section = marker["section"].strip()
+        if marker is not None or _LIST_MARKER.fullmatch(line):
+            section = marker["section"].strip() if marker else None
             return Page(_article(lines[:index]), _teasers(lines[index + 1 :]), section)
     if sum(1 for line in lines if _opening_after_time(line) is not None) >= 2:
         return Page(None, _teasers(lines))  # a bare teaser list
     return Page(_article(lines))
+
+
+def is_list_heading(line: str) -> bool:
+    """Whether a line heads a list of teasers: `Meer uit Buitenland`, `Related`, `Lees ook`."""
+    return bool(_SECTION_MARKER.fullmatch(line) or _LIST_MARKER.fullmatch(line))
 
 
 def not_an_article(lines: list[str], page: Page) -> str | None:
@@ -183,7 +195,7 @@ def _teasers(lines: list[str]) -> list[Teaser]:
     pending_headline: str | None = None
     for line in lines:
         parsed, text = _leading_time(line, teasers)
-        if not text:
+        if not text or is_list_heading(text):  # a second list's heading: not a headline
             continue
         if parsed is None:
             parsed = parse_opening(text)
