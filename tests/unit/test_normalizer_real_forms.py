@@ -193,7 +193,9 @@ def test_story_lines_are_no_housekeeping(line):
 def test_tables_of_figures_are_no_subheadings():
     assert is_figures("Oper net 13.5 mln vs 14.6 mln")
     assert is_figures("Net 44,092,000 vs 35,145,000")
+    assert is_figures("Revs 22.5 mln 20.1 mln")
     assert not is_figures("Stikstof")
+    assert not is_figures("Herinneringen aan 2020")  # a sub-heading with a year
 
 
 def _process(body: str) -> list:

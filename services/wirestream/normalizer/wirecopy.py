@@ -90,5 +90,5 @@ def is_figures(line: str) -> bool:
     """A row of a table of figures: `Oper net 13.5 mln vs 14.6 mln`, `Shr 45 cts`."""
     if _FIGURES.search(line):
         return True
-    words = line.split()
-    return len(words) >= 2 and len(_NUMBER.findall(line)) * 3 >= len(words) * 1
+    numbers = len(_NUMBER.findall(line))
+    return numbers >= 2 and numbers * 2 >= len(line.split())  # "Revs 22.5 mln 20.1 mln"
