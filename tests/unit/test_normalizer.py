@@ -77,7 +77,7 @@ def test_dutch_page_every_field_of_the_article():
     article = items[0]
     assert article["id"] == items[0]["id"] and len(article["id"]) == 32
     assert {key: value for key, value in article.items() if key != "id"} == {
-        "schema_version": "1.3.0",
+        "schema_version": "1.4.0",
         "kind": "article",
         "headline": "Rechter legt bouwstop op voor nieuwe wijk in Den Bosch",
         "body_text": (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-ITEM_SCHEMA_VERSION = "1.3.0"
+ITEM_SCHEMA_VERSION = "1.4.0"
 
 ItemKind = Literal["article", "teaser"]
 Precision = Literal["minute", "hour", "day", "none"]
@@ -86,9 +86,20 @@ class Topic(TypedDict):
     name: str
 
 
+class EntityMention(TypedDict):
+    type: Literal["PER", "ORG", "LOC"]
+    text: str  # as written
+    name: str  # canonical (lexicon) or as written
+    field: Literal["headline", "body_text"]
+    start: int  # character offsets into the field
+    end: int
+
+
 class Entities(TypedDict):
     people: list[str]
     organisations: list[str]
+    places: NotRequired[list[str]]  # schema 1.4.0: from the trained recogniser
+    mentions: NotRequired[list[EntityMention]]  # schema 1.4.0
 
 
 class WireItem(TypedDict):

@@ -1,10 +1,18 @@
-"""People and organisations, by gazetteer and rules (entities.json); nothing downloaded.
+"""People, organisations and places: a trained recogniser finds them, the lexicon names them.
 
-One regex finds runs of capitalised words ("Kim Jong-un", "Raad van State"). Within a run,
-known names and their aliases win (longest first: "Poetin" -> "Vladimir Poetin"); then a
-person is a given name or a role cue ("president", "premier", "zakenman") followed by at
-least two name words; an organisation is a run ending in an organisation word ("... Bank",
-"... Partij"). Function words, months and country words ("Russische") are never names.
+For a language with a shipped model (`entities_model.py`: Dutch, English, Spanish) the CRF
+finds the mentions (PER, ORG, LOC, with offsets); the lexicon (entities.json) then gives a
+mention its canonical name, only when the whole mention is a known alias of the same type
+("Poetin" -> "Vladimir Poetin", never "African National Congress" -> "US Congress"), and a
+bare surname of a person with a `context` list only when the item names them in full or
+mentions their context ("Powell" is Jerome Powell beside "Fed", not in a football report).
+
+For other languages the rules below stand in: one regex finds runs of capitalised words
+("Kim Jong-un", "Raad van State"). Within a run, known names and their aliases win (longest
+first); then a person is a given name or a role cue ("president", "premier", "zakenman")
+followed by at least two name words; an organisation is a run ending in an organisation word
+("... Bank", "... Partij"). Function words, months and country words ("Russische") are
+never names.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from typing import Any
 from wirestream.core.folding import fold
 from wirestream.enricher.countries import CountryLexicon, country_lexicon
 from wirestream.enricher.enrichment import Enrichment, data_table
+from wirestream.enricher.entities_model import Mention, Recogniser, recogniser
 from wirestream.enricher.text import ItemText
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
@@ -98,21 +107,173 @@ def entity_rules() -> EntityRules:
     return EntityRules.from_table(table)
 
 
-class NamedEntities:
-    """`entities`: {people: [...], organisations: [...]}, canonical names in text order."""
+@dataclass(frozen=True, slots=True)
+class Alias:
+    canonical: str
+    partial: bool  # one word standing for a longer name: "Powell" for "Jerome Powell"
 
-    name = "entities"
-    events = ()
+
+class CanonicalNames:
+    """The canonical name of a whole mention, by the lexicon's aliases of one kind (people
+    or organisations): all-caps aliases case-sensitively ("WHO", not "Who"), others folded.
+    A partial alias of a name with a `context` list needs that context in the item."""
 
     def __init__(
-        self, rules: EntityRules | None = None, lexicon: CountryLexicon | None = None
+        self, aliases: Mapping[str, Iterable[str]], context: Mapping[str, Iterable[str]]
+    ) -> None:
+        self.exact: dict[str, Alias] = {}
+        self.folded: dict[str, Alias] = {}
+        for canonical, names in aliases.items():
+            several_words = " " in canonical
+            for alias in (canonical, *names):
+                if alias.isupper():
+                    self.exact.setdefault(alias, Alias(canonical, False))
+                else:
+                    entry = Alias(canonical, several_words and " " not in alias)
+                    self.folded.setdefault(fold(alias), entry)
+        self.context = {
+            name: tuple(word if word.startswith("@") else fold(word) for word in words)
+            for name, words in context.items()
+        }
+
+    def lookup(self, surface: str) -> Alias | None:
+        return self.exact.get(surface) or self.folded.get(fold(surface))
+
+    def canonical(self, alias: Alias, named_in_full: set[str], item: ItemContext) -> str | None:
+        """The alias' name, unless it is a bare part of a name whose context is missing."""
+        context = self.context.get(alias.canonical)
+        if not alias.partial or not context or alias.canonical in named_in_full:
+            return alias.canonical
+        return alias.canonical if any(map(item.mentions, context)) else None
+
+
+class ItemContext:
+    """What a partial alias' context is checked against: the item's folded words and the
+    countries it mentions (a context entry "@US")."""
+
+    def __init__(self, text: ItemText, lexicon: CountryLexicon) -> None:
+        self._text = text
+        self._lexicon = lexicon
+        self._folded: str | None = None
+
+    def mentions(self, phrase: str) -> bool:
+        if phrase.startswith("@"):
+            return phrase[1:] in self._lexicon.mentions(self._text)
+        if self._folded is None:
+            self._folded = f" {' '.join(self._text.tokens)} "
+        return f" {phrase} " in self._folded
+
+
+@dataclass(frozen=True, slots=True)
+class NameLexicon:
+    people: CanonicalNames
+    organisations: CanonicalNames
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> NameLexicon:
+        return cls(
+            CanonicalNames(table["people"], table["context"]),
+            CanonicalNames(table["organisations"], table["context"]),
+        )
+
+
+@cache
+def name_lexicon() -> NameLexicon:
+    return NameLexicon.from_table(data_table("entities.json"))
+
+
+# Only published versions (new or updated stories) reach the model; a duplicate is held.
+PUBLISHED = frozenset({"new", "update"})
+_FIELDS = (("headline", "headline"), ("body", "body_text"))
+_LISTS = {"PER": "people", "ORG": "organisations", "LOC": "places"}
+
+
+class NamedEntities:
+    """`entities`: people, organisations and places (canonical names in text order) and
+    `mentions` ({type, text, name, field, start, end}: where each name is in the item)."""
+
+    name = "entities"
+    events = ("entities_by_model", "entities_by_rules")
+
+    def __init__(
+        self,
+        rules: EntityRules | None = None,
+        lexicon: CountryLexicon | None = None,
+        model: Recogniser | None = None,
+        names: NameLexicon | None = None,
     ) -> None:
         self._rules = rules or entity_rules()
         self._lexicon = lexicon or country_lexicon()
+        self._model = model or recogniser()
+        self._names = names or name_lexicon()
         # A run's names depend only on its words and cue; names recur across items.
         self._names_in_run = lru_cache(maxsize=1 << 15)(self._read_run)
 
     def enrich(self, item: Mapping[str, Any], text: ItemText) -> Enrichment:
+        if (item.get("dedup") or {}).get("status", "new") not in PUBLISHED:
+            return Enrichment({"entities": self.found([], [], [], [])})
+        language = str(item.get("language") or "").split("-")[0].lower()
+        if language in self._model.languages:
+            passages = self._model.mentions(language, [text.headline, text.body])
+            return Enrichment({"entities": self._named(passages, text)}, {"entities_by_model": 1})
+        return Enrichment({"entities": self._by_rules(text)}, {"entities_by_rules": 1})
+
+    @staticmethod
+    def found(
+        people: Iterable[str],
+        organisations: Iterable[str],
+        places: Iterable[str],
+        mentions: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        return {
+            "people": list(people),
+            "organisations": list(organisations),
+            "places": list(places),
+            "mentions": mentions,
+        }
+
+    def _named(self, passages: list[list[Mention]], text: ItemText) -> dict[str, Any]:
+        """The model's PER/ORG/LOC mentions with their canonical names (MISC is dropped)."""
+        named: list[tuple[str, str, Mention, str]] = []  # kind, name, mention, field
+        resolved: list[tuple[str, Mention, str, Alias | None]] = []
+        for (_, field), mentions in zip(_FIELDS, passages, strict=True):
+            for mention in mentions:
+                kind = mention.label
+                if kind not in _LISTS:
+                    continue
+                surface = mention.text.removesuffix("'s").removesuffix("’s")
+                alias = self._names.people.lookup(surface) if kind == "PER" else None
+                if kind in ("ORG", "LOC"):
+                    alias = self._names.organisations.lookup(surface)
+                    if kind == "LOC" and alias and alias.partial:
+                        alias = None  # "Congress" the place is no organisation
+                    kind = "ORG" if alias else kind
+                resolved.append((kind, mention, field, alias))
+        in_full = {alias.canonical for *_, alias in resolved if alias and not alias.partial}
+        context = ItemContext(text, self._lexicon)
+        for kind, mention, field, alias in resolved:
+            index = self._names.people if kind == "PER" else self._names.organisations
+            canonical = alias and index.canonical(alias, in_full, context)
+            name = canonical or mention.text.removesuffix("'s").removesuffix("’s")
+            named.append((kind, name, mention, field))
+        lists: dict[str, dict[str, None]] = {kind: {} for kind in _LISTS}
+        for kind, name, _, _ in named:
+            lists[kind][name] = None
+        mentions = [
+            {
+                "type": kind,
+                "text": mention.text,
+                "name": name,
+                "field": field,
+                "start": mention.start,
+                "end": mention.end,
+            }
+            for kind, name, mention, field in named
+        ]
+        return self.found(lists["PER"], lists["ORG"], lists["LOC"], mentions)
+
+    def _by_rules(self, text: ItemText) -> dict[str, Any]:
+        """People and organisations by the rules, for languages without a model."""
         people: dict[str, None] = {}
         organisations: dict[str, None] = {}
         not_names = self._rules.not_names
@@ -128,9 +289,7 @@ class NamedEntities:
                 )
                 people.update(dict.fromkeys(run_people))
                 organisations.update(dict.fromkeys(run_organisations))
-        return Enrichment(
-            {"entities": {"people": list(people), "organisations": list(organisations)}}
-        )
+        return self.found(people, organisations, [], [])
 
     def _follows_cue(self, passage: str, start: int) -> bool:
         """Whether the word before a run is a role cue ("president Vladimir ...")."""

@@ -63,7 +63,7 @@ class Enricher:
             return [self._reject(record, origin, f"unreadable text: {exc!r}")]
         # Every enrichment field is present (schemas/normalized-item.v1.json) even when its
         # enricher is not configured or failed; `enrichment_errors` says which failed.
-        enriched = {"countries": [], "entities": {"people": [], "organisations": []}, "topics": []}
+        enriched = {"countries": [], "entities": NamedEntities.found([], [], [], []), "topics": []}
         enriched.update(record)
         errors: list[str] = []
         for enricher in self.chain:

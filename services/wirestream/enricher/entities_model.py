@@ -1,0 +1,287 @@
+"""The statistical name recogniser: a linear-chain CRF (CRFsuite) per language over word
+features; PER, ORG, LOC and MISC mentions with their character offsets.
+
+Models are package data (`models/ner-<lang>.crfsuite`), trained by `make train-ner`
+(`entities_training.py`); nothing is downloaded. Text is tagged line by line and sentence
+by sentence, so a name never runs across a line break. Lines with no lower-case letter
+(headlines in capitals, ticker lines) are not tagged: the model was trained on mixed-case
+copy and finds junk there.
+
+Features are the classic CoNLL set (word, shape, affixes, a ±2 window, capitalisation
+patterns) plus gazetteer flags from the enricher's own lexicons (given names, role cues,
+organisation words, country words, GeoNames places) and two document flags (the word also
+appears in lower case / capitalised mid-sentence elsewhere in the item), which separate
+sentence-initial common words and all-caps emphasis from names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pycrfsuite
+
+from wirestream.core.folding import fold
+from wirestream.enricher.countries import country_lexicon
+from wirestream.enricher.enrichment import data_table
+from wirestream.geo import gazetteer
+
+# "U.S." and "N.V." whole; words with inner hyphens, apostrophes, dots, ampersands whole
+# ("Jong-un", "AT&T", "3.5", "Christo's"); every other non-space character alone. English
+# splits the possessive ("Powell" "'s"), as the English training data does.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’.&]\w+)*|[^\w\s]")
+_TOKEN_EN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-.&]\w+|['’](?![sS]\b)\w+)*|['’][sS]\b|[^\w\s]")
+_POSSESSIVE_SPLIT = frozenset({"en"})
+_SENTENCE_END = frozenset(".!?")
+_LINE = re.compile(r"[^\n]+")
+_WINDOW = (-2, -1, 1, 2)
+MODELS = "models"
+LABELS = ("PER", "ORG", "LOC", "MISC")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One name as the model found it: type (PER/ORG/LOC/MISC), surface text, offsets."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str, language: str) -> list[Token]:
+    pattern = _TOKEN_EN if language in _POSSESSIVE_SPLIT else _TOKEN
+    return [Token(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def sentences(text: str, language: str) -> Iterator[list[Token]]:
+    """Sentences of one passage: never across a line break; lines without a lower-case
+    letter (capitals headlines, tables of codes) are left out."""
+    for line in _LINE.finditer(text):
+        if line.group().upper() == line.group():
+            continue
+        sentence: list[Token] = []
+        for token in tokens(line.group(), language):
+            sentence.append(Token(token.text, token.start + line.start(), token.end + line.start()))
+            if token.text in _SENTENCE_END:
+                yield sentence
+                sentence = []
+        if sentence:
+            yield sentence
+
+
+def shape(word: str) -> str:
+    """Xx, XX, x, d and punctuation, runs compressed: "McDonald" -> "XxXx", "G20" -> "Xd"."""
+    out: list[str] = []
+    for char in word:
+        kind = "X" if char.isupper() else "x" if char.isalpha() else "d" if char.isdigit() else char
+        if not out or out[-1] != kind:
+            out.append(kind)
+    return "".join(out)
+
+
+class Lexicons:
+    """Gazetteer flags of one word, from the enricher's own tables."""
+
+    def __init__(
+        self,
+        given_names: Iterable[str],
+        role_cues: Iterable[str],
+        organisation_words: Iterable[str],
+        particles: Iterable[str],
+        is_country_word: Callable[[str], bool],
+        is_place: Callable[[str], bool],
+    ) -> None:
+        self.given_names = frozenset(map(fold, given_names))
+        self.role_cues = frozenset(map(fold, role_cues))
+        self.organisation_words = frozenset(map(fold, organisation_words))
+        self.particles = frozenset(particles)
+        self.is_country_word = is_country_word
+        self.is_place = is_place
+
+    def flags(self, word: str, folded: str) -> list[str]:
+        flags = []
+        if folded in self.given_names:
+            flags.append("g:given")
+        if folded in self.role_cues:
+            flags.append("g:role")
+        if folded in self.organisation_words:
+            flags.append("g:org")
+        if word in self.particles:
+            flags.append("g:particle")
+        if word[:1].isupper():
+            if self.is_country_word(folded):
+                flags.append("g:country")
+            if self.is_place(folded):
+                flags.append("g:place")
+        return flags
+
+
+@cache
+def lexicons() -> Lexicons:
+    table = data_table("entities.json")
+    places = gazetteer()
+    return Lexicons(
+        given_names=table["given_names"],
+        role_cues=table["role_cues"],
+        organisation_words=table["organisation_suffixes"],
+        particles=table["particles"],
+        is_country_word=country_lexicon().is_country_word,
+        is_place=lambda folded: bool(places.candidates(folded)),
+    )
+
+
+class Features:
+    """CRFsuite attributes of each token. A word's own attributes and its attributes as a
+    neighbour depend only on the word, so they are computed once per word type."""
+
+    def __init__(self, lexicons: Lexicons) -> None:
+        self._lexicons = lexicons
+        self.own = lru_cache(maxsize=1 << 17)(self._own)
+        self.neighbour = lru_cache(maxsize=1 << 17)(self._neighbour)
+
+    def _own(self, word: str) -> tuple[str, ...]:
+        lower = word.lower()
+        folded = fold(word)
+        word_shape = shape(word)
+        attributes = [
+            "w=" + lower,
+            "s=" + word_shape,
+            "ls=" + ("long" if len(word) > 12 else str(len(word)) if len(word) < 4 else "mid"),
+            *(f"p{n}={lower[:n]}" for n in (1, 2, 3, 4) if len(lower) >= n),
+            *(f"x{n}={lower[-n:]}" for n in (1, 2, 3, 4) if len(lower) > n),
+            *self._lexicons.flags(word, folded),
+        ]
+        if word.istitle():
+            attributes.append("title")
+        elif word.isupper() and len(word) > 1:
+            attributes.append("upper")
+        if any(char.isdigit() for char in word):
+            attributes.append("digit")
+        if "-" in word:
+            attributes.append("hyphen")
+        return tuple(attributes)
+
+    def _neighbour(self, word: str, offset: int) -> tuple[str, ...]:
+        lower = word.lower()
+        attributes = [f"{offset}w={lower}", f"{offset}s={shape(word)}"]
+        if offset in (-1, 1):
+            attributes.append(f"{offset}x3={lower[-3:]}")
+        return tuple(attributes)
+
+    def sentence(
+        self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
+    ) -> list[list[str]]:
+        """Attributes of each word of one sentence; the sets are the item's document flags."""
+        xseq = []
+        last = len(words) - 1
+        lowered = [word.lower() for word in words]
+        for i, word in enumerate(words):
+            attributes = list(self.own(word))
+            if i == 0:
+                attributes.append("bos")
+            if i == last:
+                attributes.append("eos")
+            for offset in _WINDOW:
+                j = i + offset
+                if 0 <= j <= last:
+                    attributes.extend(self.neighbour(words[j], offset))
+            if i > 0:
+                attributes.append(f"b-1={lowered[i - 1]}|{lowered[i]}")
+            if i < last:
+                attributes.append(f"b+1={lowered[i]}|{lowered[i + 1]}")
+            if word[:1].isupper():
+                if lowered[i] in lower_in_doc:
+                    attributes.append("doc:lower")
+                if word.lower() in midcap_in_doc:
+                    attributes.append("doc:midcap")
+            xseq.append(attributes)
+        return xseq
+
+
+def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], frozenset[str]]:
+    """Words of the document written in lower case, and written capitalised not at a
+    sentence start (keys are lower-cased)."""
+    lower: set[str] = set()
+    midcap: set[str] = set()
+    for words in sentences:
+        for i, word in enumerate(words):
+            if word.islower():
+                lower.add(word)
+            elif i and word[:1].isupper():
+                midcap.add(word.lower())
+    return frozenset(lower), frozenset(midcap)
+
+
+def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> list[Mention]:
+    """Mentions from BIO labels (IOB1 "I-" after "O" also starts one)."""
+    found: list[Mention] = []
+    start: int | None = None
+    current = ""
+    for i, label in enumerate([*labels, "O"]):
+        kind = label[2:]
+        if start is not None and (label == "O" or label.startswith("B-") or kind != current):
+            first, last = sentence[start], sentence[i - 1]
+            found.append(Mention(current, text[first.start : last.end], first.start, last.end))
+            start = None
+        if label != "O" and start is None:
+            start, current = i, kind
+    return found
+
+
+class Recogniser:
+    """Names in text, by the CRF model of its language; `languages` lists those shipped."""
+
+    def __init__(self, models: dict[str, Path], features: Features) -> None:
+        self.languages = frozenset(models)
+        self._features = features
+        self._taggers: dict[str, pycrfsuite.Tagger] = {}
+        for language, path in models.items():
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(path))
+            self._taggers[language] = tagger
+
+    def mentions(self, language: str, passages: Sequence[str]) -> list[list[Mention]]:
+        """Mentions in each passage (e.g. headline and body) of one document, by offset."""
+        tagger = self._taggers[language]
+        split = [list(sentences(passage, language)) for passage in passages]
+        words = [[token.text for token in sentence] for each in split for sentence in each]
+        lower, midcap = document_flags(words)
+        found: list[list[Mention]] = []
+        for passage, passage_sentences in zip(passages, split, strict=True):
+            passage_mentions: list[Mention] = []
+            for sentence in passage_sentences:
+                xseq = self._features.sentence([t.text for t in sentence], lower, midcap)
+                passage_mentions.extend(mentions_in(tagger.tag(xseq), sentence, passage))
+            found.append(passage_mentions)
+        return found
+
+    def tag_words(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Labels of pre-tokenized sentences of one document (the CoNLL test files)."""
+        tagger = self._taggers[language]
+        lower, midcap = document_flags(document)
+        return [tagger.tag(self._features.sentence(words, lower, midcap)) for words in document]
+
+
+def model_dir() -> Path:
+    return Path(str(resources.files(__package__).joinpath(MODELS)))
+
+
+@cache
+def recogniser() -> Recogniser:
+    """The shipped models, loaded once per process."""
+    models = {
+        path.stem.removeprefix("ner-"): path for path in sorted(model_dir().glob("ner-*.crfsuite"))
+    }
+    return Recogniser(models, Features(lexicons()))
