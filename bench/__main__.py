@@ -14,7 +14,9 @@ memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTR
 in tests/fixtures/real/, from bench/realcopy.py; a few seconds), `formats` (normalizer
 items/s per agency format on its real samples beside text pages, from bench/formats.py),
 `changes` (how often an update's `changes` names exactly the revision the generator made,
-and what computing it costs, from bench/changes.py).
+and what computing it costs, from bench/changes.py), `ner` (the name
+recogniser's cost per published item and word, and its scores on the CoNLL test splits when
+`make train-ner`'s data directory has them; from bench/ner.py, about a minute).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes")
+PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes", "ner")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,6 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "changes" in parts:
         report.progress("changes on updates against the generator's revision labels ...")
         results["changes"] = call_owner("changes", items, corpus)
+    if "ner" in parts:
+        from wirestream.deduplicator import Deduplicator
+
+        report.progress("name recogniser: cost and CoNLL test scores ...")
+        published = inprocess.emitted(
+            inprocess.stage_over(Deduplicator(), items)(), published_only=True
+        )
+        results["ner"] = call_owner("ner", published)
     if "kafka" in parts:
         from bench import endtoend
 

@@ -157,6 +157,9 @@ def render(results: dict[str, Any]) -> str:
     changes = results.get("changes")
     if changes and "share_named" in changes:
         lines += _changes_section(changes, targets)
+    ner = results.get("ner")
+    if ner and "cost" in ner:
+        lines += _ner_section(ner, targets)
     if targets:
         lines += ["### Targets", ""]
         lines += _table(
@@ -403,6 +406,72 @@ def _realcopy_section(realcopy: dict[str, Any], targets: list[dict[str, Any]]) -
             "verdict": "missed" if below else "met",
         }
     )
+    return lines
+
+
+# Issue 19's targets: language -> (mention F1, people name-set F1, organisations name-set F1).
+NER_TARGETS = {"nl": (0.80, 0.85, 0.75), "en": (0.85, 0.85, 0.75)}
+
+
+def _ner_section(ner: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+    cost = ner["cost"]
+    lines = [
+        "### Name recogniser (bench/ner.py)",
+        "",
+        f"Cost on the {cost['items']:,} published items a model reads ({cost['words']:,} words): "
+        f"{cost['items_per_cpu_s']:,} items/CPU-s, {cost['us_per_item']:,} µs per item, "
+        f"{cost['us_per_word']} µs per word (the rules on the same items: "
+        f"{cost['rules_items_per_cpu_s']:,} items/CPU-s).",
+        "",
+    ]
+    targets.append(
+        {
+            "target": "entities with the model ≥ 150 published items/s per core",
+            "measured": f"{cost['items_per_cpu_s']:,} items/CPU-s",
+            "verdict": _check(cost["items_per_cpu_s"], 150),
+        }
+    )
+    rows = [{"lang": lang, **row} for lang, row in (ner.get("conll") or {}).items()]
+    scored = [row for row in rows if "missing" not in row]
+    if scored:
+        lines += [
+            "CoNLL test splits (never trained on): conlleval mention F1, per-document name sets:",
+            "",
+        ]
+        lines += _table(
+            scored,
+            [
+                ("lang", "language"),
+                ("test", "test file"),
+                ("mention_f1", "mention F1"),
+                ("per_f1", "PER"),
+                ("org_f1", "ORG"),
+                ("loc_f1", "LOC"),
+                ("people_set_f1", "people sets F1"),
+                ("organisations_set_f1", "organisation sets F1"),
+                ("words_per_cpu_s", "words/CPU-s"),
+            ],
+        )
+        lines.append("")
+    lines += [
+        f"- {row['lang']}: test file not available ({row['missing']})"
+        for row in rows
+        if "missing" in row
+    ]
+    for row in scored:
+        goal = NER_TARGETS.get(row["lang"])
+        if goal:
+            met = (row["mention_f1"], row["people_set_f1"], row["organisations_set_f1"])
+            targets.append(
+                {
+                    "target": f"{row['lang']}: mention F1 ≥ {goal[0]}, people sets ≥ {goal[1]}, "
+                    f"organisation sets ≥ {goal[2]}",
+                    "measured": " / ".join(map(str, met)),
+                    "verdict": "met"
+                    if all(m >= g for m, g in zip(met, goal, strict=True))
+                    else "missed",
+                }
+            )
     return lines
 
 

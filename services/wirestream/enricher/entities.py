@@ -182,6 +182,10 @@ def name_lexicon() -> NameLexicon:
     return NameLexicon.from_table(data_table("entities.json"))
 
 
+def without_possessive(name: str) -> str:
+    return name.removesuffix("'s").removesuffix("’s")
+
+
 # Only published versions (new or updated stories) reach the model; a duplicate is held.
 PUBLISHED = frozenset({"new", "update"})
 _FIELDS = (("headline", "headline"), ("body", "body_text"))
@@ -241,7 +245,7 @@ class NamedEntities:
                 kind = mention.label
                 if kind not in _LISTS:
                     continue
-                surface = mention.text.removesuffix("'s").removesuffix("’s")
+                surface = without_possessive(mention.text)
                 alias = self._names.people.lookup(surface) if kind == "PER" else None
                 if kind in ("ORG", "LOC"):
                     alias = self._names.organisations.lookup(surface)
@@ -251,10 +255,20 @@ class NamedEntities:
                 resolved.append((kind, mention, field, alias))
         in_full = {alias.canonical for *_, alias in resolved if alias and not alias.partial}
         context = ItemContext(text, self._lexicon)
-        for kind, mention, field, alias in resolved:
+        names = []
+        for kind, mention, _, alias in resolved:
             index = self._names.people if kind == "PER" else self._names.organisations
             canonical = alias and index.canonical(alias, in_full, context)
-            name = canonical or mention.text.removesuffix("'s").removesuffix("’s")
+            names.append(canonical or without_possessive(mention.text))
+        # A bare surname is the person the item names in full ("Nick Powell ... Powell").
+        full_names = {
+            without_possessive(mention.text).rsplit(" ", 1)[-1]: name
+            for (kind, mention, _, _), name in zip(resolved, names, strict=True)
+            if kind == "PER" and " " in mention.text
+        }
+        for (kind, mention, field, _), name in zip(resolved, names, strict=True):
+            if kind == "PER" and " " not in mention.text:
+                name = full_names.get(without_possessive(mention.text), name)
             named.append((kind, name, mention, field))
         lists: dict[str, dict[str, None]] = {kind: {} for kind in _LISTS}
         for kind, name, _, _ in named:

@@ -225,19 +225,16 @@ def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], 
 
 
 def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> list[Mention]:
-    """Mentions from BIO labels (IOB1 "I-" after "O" also starts one)."""
-    found: list[Mention] = []
-    start: int | None = None
-    current = ""
-    for i, label in enumerate([*labels, "O"]):
-        kind = label[2:]
-        if start is not None and (label == "O" or label.startswith("B-") or kind != current):
-            first, last = sentence[start], sentence[i - 1]
-            found.append(Mention(current, text[first.start : last.end], first.start, last.end))
-            start = None
-        if label != "O" and start is None:
-            start, current = i, kind
-    return found
+    """Mentions of one sentence from its BIO labels, with offsets into `text`."""
+    return [
+        Mention(
+            kind,
+            text[sentence[start].start : sentence[end - 1].end],
+            sentence[start].start,
+            sentence[end - 1].end,
+        )
+        for start, end, kind in label_spans(labels)
+    ]
 
 
 class Recogniser:
@@ -254,24 +251,84 @@ class Recogniser:
 
     def mentions(self, language: str, passages: Sequence[str]) -> list[list[Mention]]:
         """Mentions in each passage (e.g. headline and body) of one document, by offset."""
-        tagger = self._taggers[language]
         split = [list(sentences(passage, language)) for passage in passages]
         words = [[token.text for token in sentence] for each in split for sentence in each]
-        lower, midcap = document_flags(words)
-        found: list[list[Mention]] = []
-        for passage, passage_sentences in zip(passages, split, strict=True):
-            passage_mentions: list[Mention] = []
-            for sentence in passage_sentences:
-                xseq = self._features.sentence([t.text for t in sentence], lower, midcap)
-                passage_mentions.extend(mentions_in(tagger.tag(xseq), sentence, passage))
-            found.append(passage_mentions)
-        return found
+        labels = iter(self.tag_words(language, words))
+        return [
+            [
+                mention
+                for sentence in passage_sentences
+                for mention in mentions_in(next(labels), sentence, passage)
+            ]
+            for passage, passage_sentences in zip(passages, split, strict=True)
+        ]
 
     def tag_words(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Labels of pre-tokenized sentences of one document (the CoNLL test files)."""
+        """BIO labels of the tokenized sentences of one document."""
         tagger = self._taggers[language]
         lower, midcap = document_flags(document)
-        return [tagger.tag(self._features.sentence(words, lower, midcap)) for words in document]
+        labels = [tagger.tag(self._features.sentence(words, lower, midcap)) for words in document]
+        return propagate(document, labels)
+
+
+def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> list[list[str]]:
+    """One name, one type per document: a capitalised word run the model tagged elsewhere
+    in the document (always with the same type), or the surname of a person it tagged, is
+    tagged where the model left it out ("Joe Biden ... Daarna sprak Biden")."""
+    spans = [label_spans(sentence_labels) for sentence_labels in labels]
+    surnames = {
+        words[end - 1]
+        for words, found in zip(document, spans, strict=True)
+        for start, end, kind in found
+        if kind == "PER" and end - start > 1 and words[end - 1].istitle()
+    }
+    types: dict[tuple[str, ...], set[str]] = {}
+    for words, sentence_labels, found in zip(document, labels, spans, strict=True):
+        for start, end, kind in found:
+            if end - start == 1 and words[start] in surnames:
+                sentence_labels[start] = "B-PER"  # "Biden" alone is no MISC beside "Joe Biden"
+            else:
+                types.setdefault(tuple(words[start:end]), set()).add(kind)
+    known = {name: kinds.pop() for name, kinds in types.items() if len(kinds) == 1}
+    known.update(((surname,), "PER") for surname in surnames)
+    if not known:
+        return labels
+    longest = max(map(len, known))
+    for words, sentence_labels in zip(document, labels, strict=True):
+        i = 0
+        while i < len(words):
+            if sentence_labels[i] != "O" or not words[i][:1].isupper():
+                i += 1
+                continue
+            for length in range(min(longest, len(words) - i), 0, -1):
+                kind = known.get(tuple(words[i : i + length]))
+                after = i + length
+                if kind and (
+                    after == len(words)
+                    or sentence_labels[after] == "O"
+                    or sentence_labels[after].startswith("B-")
+                ):
+                    sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
+                    i = after
+                    break
+            else:
+                i += 1
+    return labels
+
+
+def label_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) of each name in BIO labels (an "I-" after "O" starts one, as
+    conlleval reads IOB1)."""
+    found: list[tuple[int, int, str]] = []
+    start: int | None = None
+    kind = ""
+    for i, label in enumerate([*labels, "O"]):
+        if start is not None and (label == "O" or label.startswith("B-") or label[2:] != kind):
+            found.append((start, i, kind))
+            start = None
+        if label != "O" and start is None:
+            start, kind = i, label[2:]
+    return found
 
 
 def model_dir() -> Path:

@@ -29,6 +29,7 @@ from wirestream.enricher.entities_model import (
     Features,
     Recogniser,
     document_flags,
+    label_spans,
     lexicons,
     model_dir,
 )
@@ -49,11 +50,17 @@ SOURCES: dict[str, Source] = {
     "conll2002.ned.train": Source(
         _TEROPA + "ned.train", "0a419dcb356b62c8cff38515675550b3d5dbea9f45a1c4956328dbd5cc7fcdbc"
     ),
+    "conll2002.ned.testa": Source(
+        _TEROPA + "ned.testa", "51259d4bfe52462f211d3d0b67173a7ecbfa296e199f6c6bd0895f4c78155057"
+    ),
     "conll2002.ned.testb": Source(
         _TEROPA + "ned.testb", "2aa748edb82e6f9c4d82e57a4bed69ded18cfa4803122c75070335d513517488"
     ),
     "conll2002.esp.train": Source(
         _TEROPA + "esp.train", "a20d95cab7d88a19a86f8c1ad6329325c99fbd9529ed978cbd7e31d4b01b4008"
+    ),
+    "conll2002.esp.testa": Source(
+        _TEROPA + "esp.testa", "85c17793b77881c53d19017d9d0f1e6fb98b7ddcab54a5f24b05ed1793103c87"
     ),
     "conll2002.esp.testb": Source(
         _TEROPA + "esp.testb", "1f8f7a392c6d4979a5592a5794eed43d7869b46da6851bbcde99714149f1d016"
@@ -61,15 +68,19 @@ SOURCES: dict[str, Source] = {
     "conll2003.eng.train": Source(
         _HSCRF + "eng.train", "bed631399cb0e859c4b446438ce57dfe0208792ca6106ef11620877355494c3a"
     ),
+    "conll2003.eng.testa": Source(
+        _HSCRF + "eng.testa", "aa83a45b88e4952998156583e2ff5a8be7c1f04fb9efa3a29cd87fac2c883807"
+    ),
     "conll2003.eng.testb": Source(
         _HSCRF + "eng.testb", "443914daf51328868558859b28252a28caee2fd02b65e77987977d6489246c5f"
     ),
 }
-# Language -> (training file, test file); the test file is only ever scored.
-CORPORA: dict[str, tuple[str, str]] = {
-    "nl": ("conll2002.ned.train", "conll2002.ned.testb"),
-    "en": ("conll2003.eng.train", "conll2003.eng.testb"),
-    "es": ("conll2002.esp.train", "conll2002.esp.testb"),
+# Language -> (training file, development file, test file); development and test files are
+# only ever scored (settings are compared on the development file, reported on the test).
+CORPORA: dict[str, tuple[str, str, str]] = {
+    "nl": ("conll2002.ned.train", "conll2002.ned.testa", "conll2002.ned.testb"),
+    "en": ("conll2003.eng.train", "conll2003.eng.testa", "conll2003.eng.testb"),
+    "es": ("conll2002.esp.train", "conll2002.esp.testa", "conll2002.esp.testb"),
 }
 # L1 keeps the model small (most feature weights go to zero); L2 smooths the rest.
 TRAINING = {
@@ -156,29 +167,22 @@ def read_conll(path: Path) -> list[Document]:
     return documents
 
 
-def train(language: str, documents: Sequence[Document], features: Features, path: Path) -> None:
+def train(
+    documents: Sequence[Document], features: Features, path: Path, settings: dict[str, object]
+) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for document in documents:
         flags = document_flags([words for words, _ in document])
         for words, labels in document:
             trainer.append(features.sentence(words, *flags), labels)
-    trainer.set_params(TRAINING)
+    trainer.set_params(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(path))
 
 
 def chunks(labels: Sequence[str]) -> set[tuple[int, int, str]]:
     """(start, end, type) of each name in IOB2 or IOB1 labels, as conlleval reads them."""
-    found: set[tuple[int, int, str]] = set()
-    start: int | None = None
-    kind = ""
-    for i, label in enumerate([*labels, "O"]):
-        if start is not None and (label == "O" or label.startswith("B-") or label[2:] != kind):
-            found.add((start, i, kind))
-            start = None
-        if label != "O" and start is None:
-            start, kind = i, label[2:]
-    return found
+    return set(label_spans(labels))
 
 
 @dataclass
@@ -250,19 +254,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=data_dir())
     parser.add_argument("--models", type=Path, default=model_dir())
     parser.add_argument("--score-only", action="store_true", help="score the shipped models")
+    parser.add_argument(
+        "--dev", action="store_true", help="score on the development split (comparing settings)"
+    )
+    parser.add_argument(
+        "--set", nargs="*", default=[], metavar="NAME=VALUE", help="CRFsuite training settings"
+    )
     args = parser.parse_args(argv)
+    settings = {**TRAINING, **dict(setting.split("=", 1) for setting in args.set)}
     features = Features(lexicons())
     results: dict[str, dict] = {}
     scores_path = args.models / "scores.json"
     if scores_path.exists():
         results = json.loads(scores_path.read_text("utf-8"))
     for language in args.languages:
-        train_name, test_name = CORPORA[language]
+        train_name, dev_name, test_name = CORPORA[language]
+        test_name = dev_name if args.dev else test_name
         model = args.models / f"ner-{language}.crfsuite"
         if not args.score_only:
             documents = read_conll(corpus_file(train_name, args.data))
             started = time.process_time()
-            train(language, documents, features, model)
+            train(documents, features, model, settings)
             print(
                 f"{language}: trained on {train_name} "
                 f"({sum(len(w) for w, _ in sentences_of(documents))} words) "
@@ -274,10 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "train": train_name,
             "test": test_name,
             "model_bytes": model.stat().st_size,
+            "settings": settings,
             **evaluate(recogniser, language, read_conll(corpus_file(test_name, args.data))),
         }
         print(json.dumps({language: results[language]}, indent=1))
-    scores_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", "utf-8")
+    if not args.dev:  # the shipped scores are on the test splits
+        scores_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", "utf-8")
     return 0
 
 

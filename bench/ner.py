@@ -1,0 +1,112 @@
+"""The name recogniser: cost per published item and per word on the generator corpus, and
+accuracy on the CoNLL test splits (never trained on).
+
+`run(items)` is what `make bench` (part `ner`) calls with the corpus' published items. The
+scores need the CoNLL files in the data directory of `make train-ner`
+($WIRESTREAM_NER_DATA, default ~/.cache/wirestream/ner-data); without them the scores are
+reported as not available. Run this file directly for the cost alone on a generated corpus:
+
+    .venv/bin/python bench/ner.py [STORIES]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from wirestream.enricher.entities import NamedEntities
+from wirestream.enricher.entities_model import recogniser
+from wirestream.enricher.entities_training import CORPORA, data_dir, evaluate, read_conll
+from wirestream.enricher.text import ItemText
+
+_REPEAT = 3  # best of: the machine is shared
+
+
+def run(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"cost": cost(items), "conll": conll_scores()}
+
+
+def cost(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """CPU time of the entities enricher on the items a model reads (texts tokenized
+    beforehand, as the chain shares them), per item and per word, against the rules on the
+    same items."""
+    model = recogniser()
+    read = [item for item in items if item.get("language") in model.languages]
+    texts = [ItemText(item) for item in read]
+    words = sum(len(text.raw_tokens) for text in texts)
+    entities = NamedEntities()
+    rules = [{**item, "language": "und"} for item in read]  # the rules' path, same text
+
+    def best(batch: list[dict[str, Any]]) -> float:
+        runs = []
+        for _ in range(_REPEAT):
+            started = time.process_time()
+            for item, text in zip(batch, texts, strict=False):
+                entities.enrich(item, text)
+            runs.append(time.process_time() - started)
+        return min(runs)
+
+    best(read[:100])  # warm the word caches (zip stops at the batch)
+    model_cpu, rules_cpu = best(read), best(rules)
+    return {
+        "items": len(read),
+        "words": words,
+        "items_per_cpu_s": round(len(read) / model_cpu) if model_cpu else None,
+        "us_per_item": round(model_cpu / len(read) * 1e6) if read else None,
+        "us_per_word": round(model_cpu / words * 1e6, 1) if words else None,
+        "rules_items_per_cpu_s": round(len(read) / rules_cpu) if rules_cpu else None,
+    }
+
+
+def conll_scores() -> dict[str, Any]:
+    """Mention-level and per-document name-set scores of each shipped model on its test
+    split, and the words per CPU second of tagging it."""
+    model = recogniser()
+    scores: dict[str, Any] = {}
+    for language in sorted(model.languages):
+        path = data_dir() / CORPORA[language][2]
+        if not path.exists():
+            scores[language] = {"missing": str(path)}
+            continue
+        documents = read_conll(path)
+        started = time.process_time()
+        result = evaluate(model, language, documents)
+        seconds = time.process_time() - started
+        scores[language] = {
+            "test": path.name,
+            "mention_f1": result["mentions"]["ALL"]["f1"],
+            "per_f1": result["mentions"]["PER"]["f1"],
+            "org_f1": result["mentions"]["ORG"]["f1"],
+            "loc_f1": result["mentions"]["LOC"]["f1"],
+            "people_set_f1": result["name_sets"]["PER"]["f1"],
+            "organisations_set_f1": result["name_sets"]["ORG"]["f1"],
+            "words_per_cpu_s": round(result["words"] / seconds) if seconds else None,
+        }
+    return scores
+
+
+def main() -> None:
+    from wirestream.core.records import Emit, Origin
+    from wirestream.deduplicator import Deduplicator
+    from wirestream.generator.corpus import generate
+    from wirestream.normalizer import Normalizer
+
+    stories = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    records = generate(seed=7, stories=stories).records()
+    normalizer, deduplicator, origin = Normalizer(), Deduplicator(), Origin(topic="wire.raw")
+    published = [
+        kept.item
+        for record in records
+        for out in normalizer.process(record, origin)
+        if isinstance(out, Emit)
+        for kept in deduplicator.process(out.item, origin)
+        if isinstance(kept, Emit) and kept.publish
+    ]
+    print(orjson.dumps({"cost": cost(published)}, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()
