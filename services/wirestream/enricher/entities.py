@@ -241,18 +241,11 @@ class NamedEntities:
         named: list[tuple[str, str, Mention, str]] = []  # kind, name, mention, field
         resolved: list[tuple[str, Mention, str, Alias | None]] = []
         for (_, field), mentions in zip(_FIELDS, passages, strict=True):
-            for mention in mentions:
-                kind = mention.label
-                if kind not in _LISTS:
-                    continue
-                surface = without_possessive(mention.text)
-                alias = self._names.people.lookup(surface) if kind == "PER" else None
-                if kind in ("ORG", "LOC"):
-                    alias = self._names.organisations.lookup(surface)
-                    if kind == "LOC" and alias and alias.partial:
-                        alias = None  # "Congress" the place is no organisation
-                    kind = "ORG" if alias else kind
-                resolved.append((kind, mention, field, alias))
+            for found in mentions:
+                mention = self._without_role(found)
+                kind, alias = self._typed(mention)
+                if kind in _LISTS:
+                    resolved.append((kind, mention, field, alias))
         in_full = {alias.canonical for *_, alias in resolved if alias and not alias.partial}
         context = ItemContext(text, self._lexicon)
         names = []
@@ -285,6 +278,32 @@ class NamedEntities:
             for kind, name, mention, field in named
         ]
         return self.found(lists["PER"], lists["ORG"], lists["LOC"], mentions)
+
+    def _typed(self, mention: Mention) -> tuple[str, Alias | None]:
+        """The mention's type and lexicon alias. A known name in full keeps the lexicon's
+        type ("Shell", "Taliban" are organisations even where the model says PER); a bare
+        part of a name ("Powell", "Congress") only names a mention of its own type."""
+        surface = without_possessive(mention.text)
+        organisation = self._names.organisations.lookup(surface)
+        person = self._names.people.lookup(surface)
+        if organisation and not organisation.partial:
+            return "ORG", organisation
+        if person and not person.partial:
+            return "PER", person
+        if mention.label == "PER":
+            return "PER", person
+        if mention.label == "ORG":
+            return "ORG", organisation
+        return mention.label, None
+
+    def _without_role(self, mention: Mention) -> Mention:
+        """A person without a capitalised role word the model took in ("Econoom Indermit
+        Gill" at a sentence start)."""
+        first, _, rest = mention.text.partition(" ")
+        if mention.label != "PER" or not rest or fold_word(first) not in self._rules.role_cues:
+            return mention
+        start = mention.start + len(first) + 1
+        return Mention(mention.label, rest, start, mention.end)
 
     def _by_rules(self, text: ItemText) -> dict[str, Any]:
         """People and organisations by the rules, for languages without a model."""
