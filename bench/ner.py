@@ -4,18 +4,13 @@ accuracy on the CoNLL test splits (never trained on).
 `run(items)` is what `make bench` (part `ner`) calls with the corpus' published items. The
 scores need the CoNLL files in the data directory of `make train-ner`
 ($WIRESTREAM_NER_DATA, default ~/.cache/wirestream/ner-data); without them the scores are
-reported as not available. Run this file directly for the cost alone on a generated corpus:
-
-    .venv/bin/python bench/ner.py [STORIES]
+reported as not available. Alone: `python -m bench --only ner --no-write [--quick]`.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
-
-import orjson
 
 from wirestream.enricher.entities import NamedEntities
 from wirestream.enricher.entities_model import recogniser
@@ -86,27 +81,3 @@ def conll_scores() -> dict[str, Any]:
             "words_per_cpu_s": round(result["words"] / seconds) if seconds else None,
         }
     return scores
-
-
-def main() -> None:
-    from wirestream.core.records import Emit, Origin
-    from wirestream.deduplicator import Deduplicator
-    from wirestream.generator.corpus import generate
-    from wirestream.normalizer import Normalizer
-
-    stories = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    records = generate(seed=7, stories=stories).records()
-    normalizer, deduplicator, origin = Normalizer(), Deduplicator(), Origin(topic="wire.raw")
-    published = [
-        kept.item
-        for record in records
-        for out in normalizer.process(record, origin)
-        if isinstance(out, Emit)
-        for kept in deduplicator.process(out.item, origin)
-        if isinstance(kept, Emit) and kept.publish
-    ]
-    print(orjson.dumps({"cost": cost(published)}, option=orjson.OPT_INDENT_2).decode())
-
-
-if __name__ == "__main__":
-    main()
