@@ -91,4 +91,4 @@ def is_figures(line: str) -> bool:
     if _FIGURES.search(line):
         return True
     numbers = len(_NUMBER.findall(line))
-    return numbers >= 2 and numbers * 2 >= len(line.split())  # "Revs 22.5 mln 20.1 mln"
+    return numbers >= 2 and numbers * 3 >= len(line.split())  # "Revs 22.5 mln 20.1 mln"
