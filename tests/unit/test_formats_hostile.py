@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
@@ -172,3 +173,16 @@ def test_a_short_framed_flash_is_not_binary(normalizer):
     assert outcome.item["headline"] == outcome.item["body_text"] == "Merkel wins vote"
     letter = dead(run(normalizer, "\x00" + flash, "text/vnd.iptc.7901"))
     assert letter.reason is Reason.BINARY
+
+
+def test_a_feed_whose_entries_feedparser_cannot_read_is_a_dead_letter_not_a_silent_drop(
+    normalizer,
+):
+    # Found by `make fuzz` (kept in its corpus): mangled BBC feed markup in which lxml counts
+    # an entry and feedparser reads none; the record came out as nothing at all.
+    found = (
+        Path(__file__).parents[1] / "faults/fuzz_corpus/found-rss-without-entries-for-feedparser"
+    )
+    body = found.read_bytes()[2:].decode("utf-8", "replace")  # the harness's envelope body
+    letter = dead(run(normalizer, body, "application/rss+xml"))
+    assert letter.reason is Reason.NO_ITEMS

@@ -110,6 +110,9 @@ class Normalizer:
             stories = parse_document(format_name, envelope.body)
         except FormatError as error:
             raise EnvelopeError(error.reason, error.message, envelope.source) from None
+        if not stories:  # e.g. entries lxml sees but feedparser does not: never a silent drop
+            message = f"{format_name} document without a readable entry"
+            raise EnvelopeError(Reason.NO_ITEMS, message, envelope.source)
         raw_id = envelope.id or xxhash.xxh3_128_hexdigest(raw)
         outcomes: list[Outcome] = []
         for position, story in enumerate(stories):
