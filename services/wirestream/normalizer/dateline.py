@@ -18,12 +18,13 @@ capitalised first word of an ordinary sentence (`Die Regierung - ...`) from beco
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from wirestream.core.folding import strip_accents
-from wirestream.enricher.agencies import load_agency_names
 
 # Capitals and small letters of the Latin, Greek and Cyrillic scripts (no \p{Lu} in `re`).
 _UPPER = "".join(ch for ch in map(chr, range(0x41, 0x530)) if ch.isupper())
@@ -271,9 +272,14 @@ def _credited(written: str | None) -> tuple[str, ...] | None:
     return tuple(split)
 
 
+# The enricher's table of agency codes, read as a file: importing the enricher package would
+# load its recognisers into every normalizer.
+_AGENCY_TABLE = Path(__file__).resolve().parent.parent / "enricher" / "agencies.json"
+
+
 @cache
 def _agency_codes() -> frozenset[str]:
-    return frozenset(load_agency_names())
+    return frozenset(code.upper() for code in json.loads(_AGENCY_TABLE.read_text("utf-8"))["codes"])
 
 
 def is_known_agency(code: str) -> bool:
