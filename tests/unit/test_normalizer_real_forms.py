@@ -304,3 +304,27 @@ def test_teaser_lists_in_asides_and_related_boxes_stay_teasers_and_ads_go():
     ]
     assert items[2]["published_at"] == "2026-02-01T09:00:00Z"  # from <time datetime>
     assert all("Advertentie" not in i["body_text"] for i in items)
+
+
+def test_an_article_opening_with_an_editors_note_still_updates_its_teaser():
+    from wirestream.deduplicator import Deduplicator
+
+    lead = (
+        "Gold rose on Thursday as the dollar weakened against the euro and investors sought "
+        "safety after a week of losses on world stock markets."
+    )
+    teaser_page = f"Markets\nLONDON, Jan 30 (Reuters) - {lead}\n2 hours ago\n"
+    article_page = (
+        "UPDATE 1-Gold rises on weaker dollar\n"
+        "(Adds analyst quote in paragraph 2)\n"
+        f"LONDON, Jan 30 (Reuters) - {lead}\n"
+        "Analysts expect further gains in the coming weeks, traders in London said.\n"
+        "Reporting by Jane Doe; Editing by John Roe\n"
+    )
+    dedup = Deduplicator()
+    decisions = []
+    for body in (teaser_page, article_page):
+        for outcome in _process(body):
+            (decided,) = dedup.process(outcome.item, Origin(topic="wire.items", partition=0))
+            decisions.append(decided.item["dedup"]["status"])
+    assert decisions == ["new", "update"]
