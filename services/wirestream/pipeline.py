@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from wirestream.core.stage import Stage
+from wirestream.core.topics import PipelineTopics
 from wirestream.deduplicator import DedupConfig, Deduplicator
 from wirestream.enricher import Enricher
 from wirestream.normalizer import DEFAULT_MAX_BYTES, Normalizer
@@ -51,6 +52,17 @@ STAGES: dict[str, Callable[[PipelineOptions], Stage]] = {
     "deduplicator": lambda options: Deduplicator(options.dedup),
     "enricher": lambda options: Enricher(options.enrichers),
 }
+
+
+def stage_topics(topics: PipelineTopics) -> dict[str, tuple[str, str]]:
+    """Each stage's input and output topic, in pipeline order, and `pipeline` (all stages in
+    one process) from the first input to the last output."""
+    hops = {
+        "normalizer": (topics.raw, topics.items),
+        "deduplicator": (topics.items, topics.unique),
+        "enricher": (topics.unique, topics.normalized),
+    }
+    return {**hops, "pipeline": (topics.raw, topics.normalized)}
 
 
 def build_stage(name: str, options: PipelineOptions | None = None) -> Stage:

@@ -48,7 +48,8 @@ class Passthrough:
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         if record.get("boom"):
             raise RuntimeError("bug")
-        return [Emit(record["id"], record, publish=not record.get("hold"))]
+        decision = (record.get("dedup") or {}).get("status")
+        return [Emit(record["id"], record, publish=not record.get("hold"), decision=decision)]
 
 
 class Tally(Passthrough):
@@ -208,3 +209,18 @@ def test_an_item_orjson_cannot_write_is_dead_lettered_with_the_input():
     )
     assert base64.b64decode(letter["original_base64"]) == value
     assert letter["origin"]["offset"] == 3
+
+
+def test_a_decision_made_upstream_in_a_chain_is_counted_on_the_items_out_of_its_end():
+    class Plain(Passthrough):  # a later stage that decides nothing (as the enricher)
+        name = "plain"
+
+        def process(self, record: Any, origin: Origin) -> list[Outcome]:
+            return [Emit(record["id"], {"id": record["id"]})]
+
+    binding = Binding("pipe", [Tally(), Plain()], item_dict, "wire.items", "out", "dlq", "log")
+    chain = Chain(binding.stages, held_back_through=True)
+    records = [record(b'{"id":"a"}', 1), record(b'{"id":"b","hold":true}', 2)]
+    outbox = RecordTranslator(binding, chain, clock=lambda: NOW).batch(2, records)
+    assert outbox.dedup == {"new": 1, "duplicate": 1}
+    assert outbox.held == 1

@@ -49,10 +49,10 @@ from wirestream.devbroker.errors import LocalKafkaError
 from wirestream.devbroker.local_kafka import LocalKafka
 from wirestream.devbroker.node import free_port
 from wirestream.devbroker.subprocesses import stop_gracefully
+from wirestream.pipeline import STAGES, stage_topics
 from wirestream.producer.publisher import Publisher
 from wirestream.producer.sources import Rejected, path_candidates
 
-STAGES = ("normalizer", "deduplicator", "enricher")
 # The repository's sample envelopes (an editable install runs from the source tree), else the
 # same path under the working directory.
 SAMPLES = Path("samples") / "envelopes.ndjson"
@@ -384,12 +384,8 @@ class FlowWatch:
 
     async def flowed_through(self) -> bool:
         """Each stage has committed past all its input; all output has been read."""
-        hops = [
-            (self.topics.raw, "normalizer"),
-            (self.topics.items, "deduplicator"),
-            (self.topics.unique, "enricher"),
-        ]
-        for topic, stage in hops:
+        for stage in STAGES:
+            topic = stage_topics(self.topics)[stage][0]
             if not await self._committed_past(topic, self.services[stage].group):
                 return False
         return await self._read_to_end(self.topics.normalized) and await self._read_to_end(

@@ -40,7 +40,7 @@ from wirestream.core.runtime.translate import Binding
 from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
 from wirestream.ninjs import NinjsWriter
-from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
+from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages, stage_topics
 
 SERVICES = (*STAGES, "pipeline", "ninjs")
 
@@ -69,10 +69,7 @@ def binding_for(service: str, settings: Settings) -> Binding:
     else:
         stages = [build_stage(service, options)]
     input_topic, output_topic = {
-        "normalizer": (topics.raw, topics.items),
-        "deduplicator": (topics.items, topics.unique),
-        "enricher": (topics.unique, topics.normalized),
-        "pipeline": (topics.raw, topics.normalized),
+        **stage_topics(topics),
         "ninjs": (topics.normalized, topics.ninjs),
     }[service]
     return Binding(

@@ -35,17 +35,28 @@ class Chain:
         return outcomes
 
     def _run(
-        self, depth: int, record: Any, origin: Origin, outcomes: list[Outcome], held: bool = False
+        self,
+        depth: int,
+        record: Any,
+        origin: Origin,
+        outcomes: list[Outcome],
+        held: bool = False,
+        decision: str | None = None,
     ) -> None:
+        """`held` and `decision` come from earlier stages: a later stage's item stays held
+        back and carries the deduplication decision made upstream."""
         last = depth == len(self.stages) - 1
         for outcome in self.stages[depth].process(record, origin):
             if isinstance(outcome, DeadLetter):
                 outcomes.append(outcome)
-            elif last or not (outcome.publish or self.held_back_through):
-                outcomes.append(replace(outcome, publish=False) if held else outcome)
+                continue
+            decided = outcome.decision or decision
+            if last or not (outcome.publish or self.held_back_through):
+                publish = outcome.publish and not held
+                outcomes.append(replace(outcome, publish=publish, decision=decided))
             else:
                 held_back = held or not outcome.publish
-                self._run(depth + 1, outcome.item, origin, outcomes, held_back)
+                self._run(depth + 1, outcome.item, origin, outcomes, held_back, decided)
 
 
 def published(outcomes: Sequence[Outcome]) -> list[Emit]:

@@ -51,6 +51,7 @@ class Emit:
     key: str
     item: dict[str, Any]
     publish: bool = True  # False for dedup duplicates unless the caller asks for them
+    decision: str | None = None  # the deduplication decision (new, update, ...), counted
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,15 @@ class Stage(Protocol):
 
 
 @runtime_checkable
+class Counted(Protocol):
+    """A stage that keeps totals for the metrics layer (gazetteer misses, evictions, ...)."""
+
+    def counts(self) -> dict[str, int]:
+        """Running totals by name; the runtime exports them as stage counters."""
+        ...
+
+
+@runtime_checkable
 class StatefulStage(Stage, Protocol):
     """A stage whose decisions depend on state kept per input partition (the deduplicator).
 

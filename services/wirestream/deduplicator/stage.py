@@ -206,6 +206,7 @@ class Deduplicator:
             key=decision.story_id,
             item=with_decision(record, decision),
             publish=decision.status != "duplicate",
+            decision=decision.status,
         )
 
     def _partition(self, partition: int) -> StoryIndex:
@@ -271,6 +272,10 @@ class Deduplicator:
         return state.pack_records(records + self._identity_index(partition).records())
 
     # Counters
+
+    def counts(self) -> dict[str, int]:
+        """For the metrics layer (`core.stage.Counted`)."""
+        return {"evictions": self.evictions()}
 
     def evictions(self) -> int:
         return self._evictions_of_revoked + sum(i.evictions for i in self._partitions.values())

@@ -54,6 +54,10 @@ class Enricher:
             }
         )
 
+    def counts(self) -> dict[str, int]:
+        """For the metrics layer (`core.stage.Counted`)."""
+        return dict(self.counters)
+
     def process(self, record: Any, origin: Origin) -> list[Outcome]:
         if not isinstance(record, dict) or not isinstance(record.get("routing_key"), str):
             return [self._reject(record, origin, "an item must be a dict with a routing_key")]

@@ -16,7 +16,7 @@ from aiokafka import ConsumerRecord
 from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Emit, Origin, Outcome, Reason
 from wirestream.core.runtime.codec import HEADER_SCHEMA_VERSION, DecodeError, Decoder, SourceTrace
-from wirestream.core.stage import Stage, StatefulStage
+from wirestream.core.stage import Counted, Stage, StatefulStage
 
 MAX_MESSAGE_BYTES = 1_048_576  # aiokafka's max_request_size and the broker's default limit
 MESSAGE_OVERHEAD = 1_024  # record batch framing and headers, kept free under the limit
@@ -97,13 +97,8 @@ class TimedStage:
 
 
 def stage_counters(stage: Stage) -> dict[str, int]:
-    """The totals a stage keeps for the metrics layer: the enricher's `counters` (gazetteer
-    misses, unknown agencies, errors per enricher) and the deduplicator's `evictions()`."""
-    counters = dict(getattr(stage, "counters", None) or {})
-    evictions = getattr(stage, "evictions", None)
-    if callable(evictions):
-        counters["evictions"] = evictions()
-    return counters
+    """The totals a stage keeps for the metrics layer, if it keeps any (`Counted`)."""
+    return stage.counts() if isinstance(stage, Counted) else {}
 
 
 class RecordTranslator:
@@ -120,7 +115,6 @@ class RecordTranslator:
         self.chain = chain
         self._clock = clock
         self._limit = max_message_bytes - MESSAGE_OVERHEAD
-        self._counts_dedup = bool(binding.stateful)
 
     def batch(self, partition: int, records: Iterable[ConsumerRecord]) -> Outbox:
         outbox = Outbox()
@@ -143,12 +137,10 @@ class RecordTranslator:
             if isinstance(outcome, DeadLetter):
                 self._dead_letter(outbox, outcome, trace, record)
                 continue
-            if self._counts_dedup:
-                status = (outcome.item.get("dedup") or {}).get("status")
-                if status:
-                    outbox.dedup[status] += 1
+            if outcome.decision:
+                outbox.dedup[outcome.decision] += 1
                 changes = outcome.item.get("changes")
-                if status == "update":
+                if outcome.decision == "update":
                     outbox.update_changes.update((changes or {}).get("kinds") or ["unknown"])
             if not outcome.publish:
                 outbox.held += 1
