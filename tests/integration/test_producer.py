@@ -78,7 +78,9 @@ async def test_pages_dirs_and_ndjson_round_trip_keyed_by_source(kafka_bootstrap,
     )  # fmt: skip
 
     assert code == 1, err  # something was rejected: the exit status says so
-    assert f"rejected {dump}:2: invalid_envelope: missing field 'fetched_at'" in err
+    assert (
+        f"rejected {dump}:2: invalid_envelope: missing fields 'fetched_at', 'content_type'" in err
+    )
     assert f"5 published to {topics.raw}, 1 rejected (invalid_envelope 1), 0 failed" in err
     [letter] = [orjson.loads(line) for line in dead.read_bytes().splitlines()]
     assert_valid("dead-letter.v1", letter)
