@@ -21,8 +21,8 @@ from wirestream.core.records import Origin
 from wirestream.enricher import ENRICHERS, Enricher
 from wirestream.enricher.countries import country_lexicon
 from wirestream.enricher.entities import entity_rules
+from wirestream.enricher.subjects import topic_rules
 from wirestream.enricher.text import ItemText
-from wirestream.enricher.topics import topic_rules
 from wirestream.geo import gazetteer
 
 _WARM_UP = 200  # items through each chain before timing: word caches

@@ -21,7 +21,7 @@ import orjson
 from wirestream.core.records import Emit, Origin
 from wirestream.generator import generate
 from wirestream.normalizer import Normalizer
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "formats"
 FETCHED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from service_harness import TopicReader, fresh_topics, produce, running, service_settings
 
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parent.parent.parent

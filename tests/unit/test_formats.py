@@ -14,7 +14,7 @@ from schema_check import assert_valid
 from wirestream.core.records import DeadLetter, Emit, Origin, Reason
 from wirestream.normalizer import Normalizer
 from wirestream.normalizer.formats import detect_format, sniff_format
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
 FETCHED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from wirestream.core.records import DeadLetter, Emit, Origin, Reason
 from wirestream.normalizer import Normalizer
 from wirestream.normalizer.formats import feeds
 from wirestream.normalizer.formats.xml import MAX_DEPTH
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 FETCHED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 G2 = "http://iptc.org/std/nar/2006-10-01/"

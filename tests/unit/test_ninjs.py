@@ -16,7 +16,7 @@ from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Emit, Origin, Reason
 from wirestream.ninjs import NinjsWriter, to_ninjs
 from wirestream.pipeline import build_stage, build_stages
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA = ROOT / "schemas" / "vendor" / "ninjs-schema_3.1.json"

@@ -295,7 +295,7 @@ async def test_publisher_retries_transient_errors_then_counts_failures() -> None
 
 
 def test_content_type_sniffing():
-    from wirestream.producer.envelope import sniff_content_type
+    from wirestream.producer.page_envelopes import sniff_content_type
 
     assert sniff_content_type("page.xhtml", "Kop\nAMSTERDAM (ANP) - Tekst.") == "text/html"
     prolog = '<?xml version="1.0"?>\n<!-- scraped -->\n<html><body><p>Tekst</p></body></html>'

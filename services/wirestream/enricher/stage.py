@@ -14,8 +14,8 @@ from wirestream.enricher.countries import CountryMentions
 from wirestream.enricher.enrichment import ItemEnricher
 from wirestream.enricher.entities import NamedEntities
 from wirestream.enricher.gazetteer import DatelineGeography
+from wirestream.enricher.subjects import TopicRulesClassifier
 from wirestream.enricher.text import ItemText
-from wirestream.enricher.topics import TopicRulesClassifier
 
 # Configuration name -> factory, in the default order.
 ENRICHERS: dict[str, Callable[[], ItemEnricher]] = {

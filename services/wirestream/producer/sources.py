@@ -24,7 +24,7 @@ import orjson
 
 from wirestream.core.envelope import EnvelopeError, parse_envelope
 from wirestream.core.records import DeadLetter, Reason
-from wirestream.producer.envelope import file_envelopes
+from wirestream.producer.page_envelopes import file_envelopes
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 # Reasons about an envelope's body, found only after its structure (and source) checked out.

@@ -7,8 +7,8 @@ import json
 import pytest
 from enricher_fixtures import FIXTURES, page_items, wire_item
 
+from wirestream.enricher.subjects import TopicRulesClassifier, topic_rules
 from wirestream.enricher.text import ItemText
-from wirestream.enricher.topics import TopicRulesClassifier, topic_rules
 
 
 def codes(body: str, headline: str | None = None) -> list[str]:
