@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from wirestream.core.records import DeadLetter, Emit, Origin, Outcome
+from wirestream.core.records import DeadLetter, Origin, Outcome
 from wirestream.core.stage import Stage
 
 
@@ -57,8 +57,3 @@ class Chain:
             else:
                 held_back = held or not outcome.publish
                 self._run(depth + 1, outcome.item, origin, outcomes, held_back, decided)
-
-
-def published(outcomes: Sequence[Outcome]) -> list[Emit]:
-    """The emitted items meant for the output topic."""
-    return [o for o in outcomes if isinstance(o, Emit) and o.publish]

@@ -33,7 +33,7 @@ def durability(brokers: int) -> tuple[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class PipelineTopics:
-    """Topic names by role. Defaults follow DESIGN.md; every one can be overridden."""
+    """Topic names by role, defaults as in the README's flow; every one can be overridden."""
 
     raw: str = "wire.raw"
     items: str = "wire.items"

@@ -44,12 +44,12 @@ class Enricher:
         unknown = [name for name in names if name not in ENRICHERS]
         if unknown:
             raise ValueError(f"unknown enrichers {unknown}; choose from {list(ENRICHERS)}")
-        self.chain: list[ItemEnricher] = [ENRICHERS[name]() for name in names]
+        self.enrichers: list[ItemEnricher] = [ENRICHERS[name]() for name in names]
         # Every event starts at zero so the metrics layer exposes it before it first happens.
         self.counters: Counter[str] = Counter(
             {
                 event: 0
-                for enricher in self.chain
+                for enricher in self.enrichers
                 for event in (*enricher.events, f"errors.{enricher.name}")
             }
         )
@@ -70,7 +70,7 @@ class Enricher:
         enriched = {"countries": [], "entities": NamedEntities.found([], [], [], []), "topics": []}
         enriched.update(record)
         errors: list[str] = []
-        for enricher in self.chain:
+        for enricher in self.enrichers:
             try:
                 enrichment = enricher.enrich(record, text)
             except Exception as exc:

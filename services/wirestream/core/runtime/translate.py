@@ -47,11 +47,6 @@ class Outbox:
     update_changes: Counter[str] = field(default_factory=Counter)  # updates by kind of change
     letters: list[DeadLetter] = field(default_factory=list)
 
-    @property
-    def dead_letters(self) -> Counter[tuple[str, str]]:
-        """Dead letters by (stage, reason)."""
-        return Counter((letter.stage, letter.reason.value) for letter in self.letters)
-
 
 def rfc3339_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
