@@ -309,6 +309,9 @@ def test_state_written_before_changes_existed_still_restores():
         ("1.200,5 ton", "nl", [1200.5]),
         ("twaalf doden, twelve dead", "nl", [12, 12]),
         ("€3m and 4bn and 3,5%", "en", [3_000_000, 4_000_000_000, 3.5]),
+        # Marks no convention reads as one decimal point (hypothesis found '1,1,1' raising).
+        ("miljoen a 1,1,1", "en", [111]),
+        ("1.2,3.4 ton", "nl", [1234]),
     ],
 )
 def test_number_forms(text, language, values):

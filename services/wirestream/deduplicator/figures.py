@@ -145,7 +145,10 @@ def _digits_value(digits: str, decimal_comma: bool) -> float:
         groups_of_three = all(len(g) == 3 for g in digits.split(marks[0])[1:])
         if marks.count(decimal) > 1 or (marks[0] == thousands and not groups_of_three):
             decimal, thousands = thousands, decimal
-    return float(digits.replace(thousands, "").replace(decimal, "."))
+    number = digits.replace(thousands, "").replace(decimal, ".")
+    if number.count(".") > 1 or "," in number:  # "1,1,1", "1.2,3.4": no one decimal mark
+        number = digits.replace(",", "").replace(".", "")
+    return float(number)
 
 
 def plain_number(value: float) -> int | float:
