@@ -16,7 +16,9 @@ items/s per agency format on its real samples beside text pages, from bench/form
 `changes` (how often an update's `changes` names exactly the revision the generator made,
 and what computing it costs, from bench/changes.py), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
-`make train-ner`'s data directory has them; from bench/ner.py, about a minute).
+`make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
+(the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
+outputs compared; from bench/abchain.py, only when asked for).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes", "ner")
+PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes", "ner", "abchain")
+ON_REQUEST = ("abchain",)  # not part of a plain `make bench`
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,10 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, help="corpus size (default 3000; quick 400)")
     parser.add_argument("--window", type=int, help="dedup window items (default 100000)")
     parser.add_argument("--rate", type=int, default=1000, help="offered items/s for latency")
+    parser.add_argument("--against", help="abchain: the commit to race this tree against")
+    parser.add_argument("--rounds", type=int, default=5, help="abchain: interleaved rounds")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print, do not write")
     args = parser.parse_args(argv)
-    parts = args.only or list(PARTS)
+    parts = args.only or [part for part in PARTS if part not in ON_REQUEST]
+    if "abchain" in parts and not args.against:
+        parser.error("--only abchain needs --against COMMIT")
     stories = args.stories or (400 if args.quick else 3000)
     window = args.window if args.window is not None else (10_000 if args.quick else 100_000)
 
@@ -61,6 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quick": args.quick,
     }
     report.progress(f"corpus: {results['corpus']}")
+    if "abchain" in parts:
+        from bench import abchain
+
+        report.progress(f"A/B of the chain against {args.against}, {args.rounds} rounds ...")
+        results["abchain"] = abchain.run(records, args.against, args.rounds)
+    if not set(parts) - {"abchain"}:
+        return finish(results, args.output, write=not args.no_write)
     items = normalized_items(records)
     if "inprocess" in parts or "dedup" in parts:
         results.update(run_inprocess(parts, corpus, records, items, window, args.quick))
@@ -85,14 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import endtoend
 
         results["kafka"] = endtoend.run(records, quick=args.quick, rate=args.rate)
+    return finish(results, args.output, write=not args.no_write)
+
+
+def finish(results: dict[str, Any], output: Path, *, write: bool) -> int:
     dump = ROOT / ".bench" / "results.json"
     dump.parent.mkdir(exist_ok=True)
     dump.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2, default=str))
     text = report.render(results)
     print(text)
-    if not args.no_write:
-        report.write(args.output, text)
-        report.progress(f"results written to {args.output}")
+    if write:
+        report.write(output, text)
+        report.progress(f"results written to {output}")
     return 0
 
 

@@ -126,6 +126,8 @@ def render(results: dict[str, Any]) -> str:
             [("function", "function"), ("where", "where"), ("own_s", "own s"), ("share", "share")],
         )
         lines.append("")
+    if results.get("abchain"):
+        lines += _abchain_section(results["abchain"])
     kafka = results.get("kafka")
     if kafka:
         lines += _kafka_section(kafka, targets)
@@ -483,6 +485,25 @@ def _flat(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={_flat(v)}" for k, v in value.items())
     return str(value)
+
+
+def _abchain_section(ab: dict[str, Any]) -> list[str]:
+    this, other = ab["sides"]
+    rates = ab["items_per_cpu_s"]
+    return [
+        f"### A/B of the in-process chain: this tree against `{ab['against'][:10]}`",
+        "",
+        f"{ab['records']:,} raw records, {ab['items']:,} items out; {len(ab['ratios'])} "
+        "interleaved rounds, each side in its own process (bench/abchain.py).",
+        "",
+        f"- items/CPU-s, median: {this} {rates[this]:,}, {other} {rates[other]:,}",
+        f"- ratio per round: {', '.join(f'{r:.3f}' for r in ab['ratios'])}; "
+        f"**median {ab['median_ratio']:.3f}×**",
+        f"- same decisions (id, decision, published, dead-letter reason): {ab['same_decisions']}; "
+        f"byte-identical items: {ab['identical_items']}"
+        + (f"; first difference: `{ab['first_difference']}`" if ab["first_difference"] else ""),
+        "",
+    ]
 
 
 def write(path: Path, section: str) -> None:
