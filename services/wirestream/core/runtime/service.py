@@ -246,12 +246,17 @@ class StageService:
                 source=letter.source,
             )
         now_ms = time.time() * 1000
+        # Per topic, not per message: a `.labels()` lookup hashes and locks on every call.
+        produced: dict[str, int] = {}
+        latency: dict[str, Callable[[float], None]] = {}
         for message in outbox.messages:
-            m.produced.labels(service, message.topic).inc()
+            produced[message.topic] = produced.get(message.topic, 0) + 1
             if message.source_timestamp_ms is not None:
-                m.end_to_end_latency.labels(service, message.topic).observe(
-                    max(0.0, (now_ms - message.source_timestamp_ms) / 1000)
-                )
+                observe = latency.get(message.topic)
+                if observe is None:
+                    child = m.end_to_end_latency.labels(service, message.topic)
+                    observe = latency[message.topic] = child.observe
+                observe(max(0.0, (now_ms - message.source_timestamp_ms) / 1000))
             if message.item_id is not None:
                 self._log.debug(
                     "item_written",
@@ -260,6 +265,8 @@ class StageService:
                     item_id=message.item_id,
                     input_partition=owned.tp.partition,
                 )
+        for topic, count in produced.items():
+            m.produced.labels(service, topic).inc(count)
 
     async def _update_lag(self) -> None:
         """Lag of every active partition, at most once a second."""
