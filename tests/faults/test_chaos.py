@@ -3,7 +3,7 @@ every few seconds and starts it again, and once scales the deduplicator 1 → 3 
 once: every raw record is on the output or in the DLQ once, and every decision (status,
 story, version per item id) is that of the in-process run.
 
-CI runs it on a few thousand raw records; `make chaos` on 50,000 (`WIRESTREAM_FAULT_RECORDS`)."""
+CI runs it on 600 raw records; `make chaos` on 50,000 (`WIRESTREAM_FAULT_RECORDS`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from integration.service_harness import TopicReader, fresh_topics, wait_for
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
 PARTITIONS = 6
-RECORDS = fault_records(2_000)
+RECORDS = fault_records(600)
 MIN_KILLS = 6
 PAUSE_S = 3.0  # the restarted victim works this long before the next kill
 BACK_S = 240.0  # generous: a restart on two shared cores, behind a rebalance
