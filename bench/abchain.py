@@ -182,7 +182,8 @@ def outcome_rows(outcomes: Sequence[Any], dead_letter: type) -> tuple[list[list[
         body = orjson.dumps(outcome.item, option=orjson.OPT_SORT_KEYS)
         digest.update(body)
         item_hash = hashlib.sha256(body).hexdigest()[:16]
-        rows.append(["emit", outcome.item.get("id"), outcome.decision, outcome.publish, item_hash])
+        decision = getattr(outcome, "decision", None)  # on Emit since 791f89a
+        rows.append(["emit", outcome.item.get("id"), decision, outcome.publish, item_hash])
     return rows, digest.hexdigest()
 
 
