@@ -31,6 +31,8 @@ from fault_harness import (
 )
 
 from integration.service_harness import TopicReader, fresh_topics
+from wirestream.core.clients import admin
+from wirestream.core.config import Settings
 from wirestream.core.topics import TopicSpec, ensure_topics
 from wirestream.devbroker.cluster import LocalCluster
 
@@ -158,7 +160,8 @@ async def test_two_of_three_brokers_down_stall_writes_then_they_resume(cluster, 
     expected = expect(raw, topics.raw, PARTITIONS)
     await produce_all(bootstrap, topics.raw, raw)
     probe = f"{topics.raw}.probe"  # replicated as the pipeline's topics are
-    await ensure_topics(bootstrap, [TopicSpec(probe, 1)])
+    async with admin(Settings(bootstrap=bootstrap)) as client:
+        await ensure_topics(client, [TopicSpec(probe, 1)])
     began = time.monotonic()
     async with (
         services(bootstrap, topics) as stages,
