@@ -67,7 +67,11 @@ async def test_demo_once_runs_the_samples_through_every_stage(kafka_bootstrap, t
 
     assert output.count("metrics http://127.0.0.1:") == 3
     for stage in ("normalizer", "deduplicator", "enricher"):
-        assert (tmp_path / "logs" / f"{stage}.log").stat().st_size > 0
+        log = (tmp_path / "logs" / f"{stage}.log").read_text(encoding="utf-8")
+        assert log
+        # A newcomer's normal run: no traceback and no error-level line in any service's log.
+        assert "Traceback" not in log, stage
+        assert [line for line in log.splitlines() if '"level":"error"' in line] == [], stage
     assert "stopped the services" in output
 
 
