@@ -14,7 +14,10 @@ memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTR
 in tests/fixtures/real/, from bench/realcopy.py; a few seconds), `formats` (normalizer
 items/s per agency format on its real samples beside text pages, from bench/formats.py),
 `changes` (how often an update's `changes` names exactly the revision the generator made,
-and what computing it costs, from bench/changes.py), `ner` (the name
+and what computing it costs, from bench/changes.py), `quix` (issue 16's race:
+`serve pipeline` against a Quix Streams app running the same chain, both exactly-once,
+draining the same preloaded backlog on the same broker, `--rounds` interleaved rounds, outputs
+checked equal; from bench/quixrace.py and bench/quix_peer.py), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
 `make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
 (the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
@@ -37,7 +40,17 @@ from bench import inprocess, report
 from wirestream.core.records import Emit
 from wirestream.generator import Corpus, generate
 
-PARTS = ("inprocess", "dedup", "kafka", "realcopy", "formats", "changes", "ner", "abchain")
+PARTS = (
+    "inprocess",
+    "dedup",
+    "kafka",
+    "quix",
+    "realcopy",
+    "formats",
+    "changes",
+    "ner",
+    "abchain",
+)
 ON_REQUEST = ("abchain",)  # not part of a plain `make bench`
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--window", type=int, help="dedup window items (default 100000)")
     parser.add_argument("--rate", type=int, default=1000, help="offered items/s for latency")
     parser.add_argument("--against", help="abchain: the commit to race this tree against")
-    parser.add_argument("--rounds", type=int, default=5, help="abchain: interleaved rounds")
+    parser.add_argument(
+        "--rounds", type=int, help="interleaved rounds (abchain: default 5; quix: default 3)"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print, do not write")
     args = parser.parse_args(argv)
@@ -72,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import abchain
 
         report.progress(f"A/B of the chain against {args.against}, {args.rounds} rounds ...")
-        results["abchain"] = abchain.run(records, args.against, args.rounds)
+        results["abchain"] = abchain.run(records, args.against, args.rounds or 5)
     if not set(parts) - {"abchain"}:
         return finish(results, args.output, write=not args.no_write)
     items = normalized_items(records)
@@ -95,10 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
-    if "kafka" in parts:
-        from bench import endtoend
-
-        results["kafka"] = endtoend.run(records, quick=args.quick, rate=args.rate)
+    if "kafka" in parts or "quix" in parts:
+        results.update(run_on_kafka(parts, records, args.quick, args.rate, args.rounds or 3))
     return finish(results, args.output, write=not args.no_write)
 
 
@@ -212,6 +225,25 @@ def run_inprocess(
         profile_file.parent.mkdir(exist_ok=True)
         profile_file.write_text(text)
         out["profile_file"] = str(profile_file.relative_to(ROOT))
+    return out
+
+
+def run_on_kafka(
+    parts: list[str], records: list[bytes], quick: bool, rate: int, rounds: int
+) -> dict[str, Any]:
+    """The parts that need a broker, on one broker: end to end, and the Quix race."""
+    from bench import endtoend
+
+    report.progress("end to end: expected outputs from the in-process chain ...")
+    expected = endtoend.expected_outputs(records)
+    out: dict[str, Any] = {}
+    with endtoend.broker() as broker:
+        if "kafka" in parts:
+            out["kafka"] = endtoend.run(expected, broker, quick=quick, rate=rate)
+        if "quix" in parts:
+            from bench import quixrace
+
+            out["quix"] = quixrace.run(expected, broker, rounds)
     return out
 
 

@@ -131,6 +131,8 @@ def render(results: dict[str, Any]) -> str:
     kafka = results.get("kafka")
     if kafka:
         lines += _kafka_section(kafka, targets)
+    if results.get("quix"):
+        lines += _quix_section(results["quix"], kafka, targets)
     realcopy = results.get("realcopy")
     if realcopy and "rows" in realcopy:
         lines += _realcopy_section(realcopy, targets)
@@ -306,7 +308,11 @@ def _dedup_classes(dedup: dict[str, Any], targets: list[dict[str, Any]]) -> list
 
 
 def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
-    lines = ["### 3. End-to-end Kafka throughput, raw → normalized (same broker, same run)", ""]
+    lines = [
+        "### 3. End-to-end Kafka throughput, raw → normalized, draining a preloaded backlog "
+        "(same broker, same run)",
+        "",
+    ]
     lines += [f"{kafka.get('setup', '')}", ""]
     lines += _table(
         kafka.get("throughput", []),
@@ -321,6 +327,8 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
             ("service_cpu_s", "service CPU s"),
             ("records_per_cpu_s", "raw records/CPU-s"),
             ("items_per_cpu_s", "items/CPU-s"),
+            ("broker_cpu_s", "broker CPU s"),
+            ("broker_cpu_us_per_item", "broker CPU µs/item"),
         ],
     )
     lines.append("")
@@ -381,6 +389,83 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
         lines.append(f"- {note}")
     if kafka.get("notes"):
         lines.append("")
+    return lines
+
+
+def _quix_section(
+    quix: dict[str, Any], kafka: dict[str, Any] | None, targets: list[dict[str, Any]]
+) -> list[str]:
+    summary = quix["summary"]
+    medians, ratios = summary["medians"], summary["median_ratios"]
+    lines = [
+        "### 3b. Race: `serve pipeline` against a Quix Streams app running the same chain",
+        "",
+        f"{quix['setup']} Rounds alternate the order of the sides (bench/quixrace.py, the "
+        "peer bench/quix_peer.py); how fairness is kept is described above the results.",
+        "",
+    ]
+    lines += _table(
+        quix["runs"],
+        [
+            ("round", "round"),
+            ("side", "side"),
+            ("seconds", "seconds"),
+            ("items_per_s", "items/s"),
+            ("outputs", "items out"),
+            ("dead_letters", "dead letters"),
+            ("service_cpu_us_per_item", "service CPU µs/item"),
+            ("broker_cpu_us_per_item", "broker CPU µs/item"),
+            ("peak_rss_mib", "service peak RSS MiB"),
+        ],
+    )
+    per_round = ", ".join(f"{r:.3f}" for r in summary["ratios"]["throughput"])
+    lines += [
+        "",
+        "| median over rounds | items/s | service CPU µs/item | broker CPU µs/item "
+        "| peak RSS MiB |",
+        "|---|---|---|---|---|",
+    ]
+    for side, row in medians.items():
+        lines.append(
+            f"| {side} | {_cell(row['items_per_s'])} | {_cell(row['service_cpu_us_per_item'])} "
+            f"| {_cell(row['broker_cpu_us_per_item'])} | {_cell(row['peak_rss_mib'])} |"
+        )
+    lines += [
+        "",
+        f"- throughput wirestream / Quix per round: {per_round}; **median "
+        f"{_cell(ratios['throughput'])}×**",
+        f"- broker CPU per item, wirestream / Quix, median of rounds: "
+        f"{_cell(ratios['broker_cpu'])}; service CPU per item: {_cell(ratios['service_cpu'])}",
+        f"- outputs equal in every run (item ids, dedup decisions, story and version, key and "
+        f"partition, item bytes, dead letters): {quix['same_outputs']}"
+        + (f"; {'; '.join(quix['differences'])}" if quix["differences"] else ""),
+    ]
+    eos = next(
+        (r for r in (kafka or {}).get("throughput", []) if r["name"].startswith("exactly")), None
+    )
+    if eos:
+        lines.append(
+            f"- same run, section 3: exactly-once `serve pipeline` {_cell(eos.get('items_per_s'))} "
+            f"items/s, passthrough ratio {eos.get('ratio')}"
+        )
+    lines.append("")
+    targets += [
+        {
+            "target": "wirestream ≥ 1.3× the Quix peer's throughput (median of rounds)",
+            "measured": f"{_cell(ratios['throughput'])}× (rounds {per_round})",
+            "verdict": _check(ratios["throughput"], 1.3),
+        },
+        {
+            "target": "wirestream's broker CPU per item ≤ the Quix peer's",
+            "measured": f"{_cell(ratios['broker_cpu'])} of the peer's",
+            "verdict": _check(ratios["broker_cpu"], 1.0, higher=False),
+        },
+        {
+            "target": "the Quix peer's outputs equal wirestream's",
+            "measured": str(quix["same_outputs"]),
+            "verdict": "met" if quix["same_outputs"] else "missed",
+        },
+    ]
     return lines
 
 
