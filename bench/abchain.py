@@ -7,8 +7,9 @@ install; the dependencies are this tree's .venv). Each side runs in its own long
 process over the same corpus, written once by this tree's generator. After one warm-up round
 each, rounds are interleaved (A B, B A, A B, ...) because this machine's speed drifts by up
 to 2x between minutes, so only a ratio of rounds run side by side means anything. Each round
-builds a fresh chain (`wirestream.pipeline.build_stages`; the deduplicator keeps state)
-outside the timing.
+builds a fresh chain (`wirestream.pipeline.build_stages` with the options of the
+environment, so `WIRESTREAM_ENRICHERS` races a part of the enricher; the deduplicator keeps
+state) outside the timing.
 
 Reported: items per CPU-second of each side (median over rounds), the ratio of each round
 pair and their median, and whether both sides made the same decisions (per outcome: item
@@ -142,13 +143,13 @@ def worker(corpus: Path, decisions_file: Path, commands: IO[str], replies: IO[by
     import wirestream
     from wirestream.core.chain import Chain
     from wirestream.core.records import DeadLetter, Origin
-    from wirestream.pipeline import build_stages
+    from wirestream.pipeline import PipelineOptions, build_stages
 
     records: list[bytes] = pickle.loads(corpus.read_bytes())
     origin = Origin(topic="wire.raw", partition=0)
     reply(replies, {"wirestream": str(Path(wirestream.__file__).resolve())})
     for _ in commands:
-        chain = Chain(build_stages())
+        chain = Chain(build_stages(PipelineOptions.from_env()))
         outcomes: list[Any] = []
         wall, cpu = time.perf_counter(), time.process_time()
         for record in records:
