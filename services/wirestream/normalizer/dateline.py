@@ -165,8 +165,12 @@ def parse_dateline(line: str) -> tuple[Dateline, str] | None:
     return opening.dateline, opening.text
 
 
+# A section's teaser list repeats on each of its article pages, so lines are parsed again and
+# again; the opening regex costs ~20 us a line, a cached answer well under 1 us.
+@lru_cache(maxsize=8192)
 def parse_opening(line: str) -> Opening | None:
-    """The dateline or agency credit opening `line`, or None when the line opens with text."""
+    """The dateline or agency credit opening `line`, or None when the line opens with text.
+    Answers are cached (tuples, never mutated)."""
     match = _OPENING.match(line)
     if match is None:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from wirestream.core.item import Precision
@@ -63,6 +64,8 @@ _TRAILING_WORDS = (
 _TRAILING_WINDOW = 40  # longer than any relative time expression
 
 
+# Cached like `dateline.parse_opening`: the same teaser lines come back on every page.
+@lru_cache(maxsize=8192)
 def time_prefix_length(line: str) -> int:
     """Length of the time expression opening `line` (0 when there is none)."""
     match = TIME_AT_START.match(line)
@@ -79,6 +82,7 @@ def split_trailing_time(text: str) -> tuple[str, str | None]:
     return text[: match.start()], match.group().strip()
 
 
+@lru_cache(maxsize=8192)
 def is_time_line(line: str) -> bool:
     """Whether the whole line is one time expression."""
     return _TIME_LINE.fullmatch(line) is not None
