@@ -35,6 +35,7 @@ class DedupInput:
     """What the decision needs from a wire item, checked (a `Sighting`)."""
 
     __slots__ = (
+        "_content",
         "_item",
         "_shingles",
         "_texts",
@@ -71,20 +72,24 @@ class DedupInput:
         )
         self.shingle_size = shingle_size
         self._shingles: list[int] | None = None
+        self._content: Content | None = None
         self._item = item
 
     def content(self) -> Content:
-        """Only new versions need it (to be compared with the next one)."""
-        item = self._item
-        kind = item.get("kind")
-        language = item.get("language")
-        return content_of(
-            item["body_text"],
-            item.get("headline"),
-            item.get("subheadings") or [],
-            kind if kind == "teaser" else "article",
-            language if isinstance(language, str) else None,
-        )
+        """Only new versions need it (to be compared with the next one); computed once, as an
+        update needs it twice (its changes, then what it remembers)."""
+        if self._content is None:
+            item = self._item
+            kind = item.get("kind")
+            language = item.get("language")
+            self._content = content_of(
+                item["body_text"],
+                item.get("headline"),
+                item.get("subheadings") or [],
+                kind if kind == "teaser" else "article",
+                language if isinstance(language, str) else None,
+            )
+        return self._content
 
     def shingles(self) -> list[int]:
         """Computed on first use: a verbatim repeat never needs them."""
@@ -111,6 +116,11 @@ def item_time(published_at: Any, fetched_at: Any) -> float:
 def _timestamp(field: str, value: Any) -> float:
     if not isinstance(value, str):
         raise InvalidItem(f"{field} is not a string")
+    return _seconds(field, value)
+
+
+@lru_cache(maxsize=4096)  # a page's items share their fetch time, teasers their publication
+def _seconds(field: str, value: str) -> float:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -137,7 +147,7 @@ def dateline_place(dateline: Any) -> str | None:
         return None
     if not isinstance(place, str):
         raise InvalidItem("dateline.place is not a string")
-    return sys.intern(" ".join(words(place))) or None
+    return _folded_place(place) or None
 
 
 def agency_codes(agencies: Any) -> tuple[str, ...]:
@@ -151,10 +161,18 @@ def agency_codes(agencies: Any) -> tuple[str, ...]:
         codes.append(code.upper())
     key = tuple(sorted(set(codes)))
     # A wire has few agency lists; every remembered version shares one tuple per list.
-    return _AGENCY_LISTS.setdefault(key, tuple(map(sys.intern, key)))
+    shared = _AGENCY_LISTS.get(key)
+    if shared is None:
+        shared = _AGENCY_LISTS[key] = tuple(map(sys.intern, key))
+    return shared
 
 
 _AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+@lru_cache(maxsize=4096)  # a wire names few places, again and again
+def _folded_place(place: str) -> str:
+    return sys.intern(" ".join(words(place)))
 
 
 @lru_cache(maxsize=4096)  # one interned string per place
