@@ -7,10 +7,9 @@ behind one Kafka consumer). Outcomes keep input order, so output is deterministi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-from wirestream.core.records import DeadLetter, Origin, Outcome
+from wirestream.core.records import DeadLetter, Emit, Origin, Outcome
 from wirestream.core.stage import Stage
 
 
@@ -53,7 +52,8 @@ class Chain:
             decided = outcome.decision or decision
             if last or not (outcome.publish or self.held_back_through):
                 publish = outcome.publish and not held
-                outcomes.append(replace(outcome, publish=publish, decision=decided))
+                # Built directly: dataclasses.replace costs several times more per item.
+                outcomes.append(Emit(outcome.key, outcome.item, publish, decided))
             else:
                 held_back = held or not outcome.publish
                 self._run(depth + 1, outcome.item, origin, outcomes, held_back, decided)
