@@ -25,7 +25,7 @@ from aiokafka import ConsumerRecord
 
 from bench import endtoend
 from bench.endtoend import Broker, Expected, Service
-from bench.quix_peer import COMMIT_INTERVAL_S
+from bench.quix_peer import BATCH, COMMIT_INTERVAL_S, LINGER_MS
 from bench.report import progress
 from wirestream.core.topics import PipelineTopics
 
@@ -75,12 +75,18 @@ async def _race(expected: Expected, on: Broker, rounds: int) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     reference: tuple[str, dict[str, Any]] | None = None
     differences: list[str] = []
+    items = len(expected.records) * expected.items_per_record
+    chain_us: list[float] = []
     for number in range(1, rounds + 1):
+        progress(f"quix race: round {number} of {rounds}, the chain in-process ...")
+        chain_us.append(round(endtoend.chain_cpu_seconds(expected.records) / items * 1e6))
         order = list(SIDES) if number % 2 else list(reversed(SIDES))
         for side in order:
             progress(f"quix race: round {number} of {rounds}, {SIDES[side]} ...")
             row, seen = await _drain(side, on, expected)
-            runs.append({"round": number, "side": side, **row})
+            service = row.get("service_cpu_us_per_item")
+            runtime = service - chain_us[-1] if service else None
+            runs.append({"round": number, "side": side, **row, "runtime_cpu_us_per_item": runtime})
             if reference is None:
                 reference = (f"{side} round {number}", seen)
             else:
@@ -88,6 +94,7 @@ async def _race(expected: Expected, on: Broker, rounds: int) -> dict[str, Any]:
     return {
         "setup": _setup(expected, on),
         "runs": runs,
+        "chain_cpu_us_per_item": chain_us,
         "summary": _summary(runs),
         "same_outputs": not differences,
         "differences": differences[:5],
@@ -158,7 +165,13 @@ def _differences(
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians per side, and per round the ratio wirestream / quix."""
-    keys = ("items_per_s", "service_cpu_us_per_item", "broker_cpu_us_per_item", "peak_rss_mib")
+    keys = (
+        "items_per_s",
+        "service_cpu_us_per_item",
+        "runtime_cpu_us_per_item",
+        "broker_cpu_us_per_item",
+        "peak_rss_mib",
+    )
     medians = {
         side: {key: _median([r.get(key) for r in runs if r["side"] == side]) for key in keys}
         for side in SIDES
@@ -199,5 +212,6 @@ def _setup(expected: Expected, on: Broker) -> str:
         f"{len(expected.records):,} raw records preloaded in one transaction "
         f"({expected.items_per_record:.1f} items each), {expected.published:,} published items "
         f"and {expected.dead_letters} dead letters expected; chain {expected.chain} on both "
-        f"sides; the peer commits every 500 records or {COMMIT_INTERVAL_S} s."
+        f"sides; the peer commits every {BATCH} records or {COMMIT_INTERVAL_S} s and its "
+        f"producer lingers up to {LINGER_MS} ms."
     )

@@ -414,6 +414,7 @@ def _quix_section(
             ("outputs", "items out"),
             ("dead_letters", "dead letters"),
             ("service_cpu_us_per_item", "service CPU µs/item"),
+            ("runtime_cpu_us_per_item", "of which runtime"),
             ("broker_cpu_us_per_item", "broker CPU µs/item"),
             ("peak_rss_mib", "service peak RSS MiB"),
         ],
@@ -421,17 +422,21 @@ def _quix_section(
     per_round = ", ".join(f"{r:.3f}" for r in summary["ratios"]["throughput"])
     lines += [
         "",
-        "| median over rounds | items/s | service CPU µs/item | broker CPU µs/item "
-        "| peak RSS MiB |",
-        "|---|---|---|---|---|",
+        "| median over rounds | items/s | service CPU µs/item | of which runtime "
+        "| broker CPU µs/item | peak RSS MiB |",
+        "|---|---|---|---|---|---|",
     ]
     for side, row in medians.items():
         lines.append(
             f"| {side} | {_cell(row['items_per_s'])} | {_cell(row['service_cpu_us_per_item'])} "
+            f"| {_cell(row['runtime_cpu_us_per_item'])} "
             f"| {_cell(row['broker_cpu_us_per_item'])} | {_cell(row['peak_rss_mib'])} |"
         )
     lines += [
         "",
+        "- runtime: the service's CPU per item less the same chain's in-process CPU per item "
+        "measured in the same round (a fresh chain in the bench process: "
+        f"{', '.join(map(_cell, quix['chain_cpu_us_per_item']))} µs per item)",
         f"- throughput wirestream / Quix per round: {per_round}; **median "
         f"{_cell(ratios['throughput'])}×**",
         f"- broker CPU per item, wirestream / Quix, median of rounds: "
