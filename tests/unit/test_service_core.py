@@ -92,6 +92,7 @@ def test_environment_then_flags_override_defaults():
         "WIRESTREAM_TOPIC_RAW": "in.raw",
         "WIRESTREAM_GUARANTEE": "at-least-once",
         "WIRESTREAM_BATCH_SIZE": "50",
+        "WIRESTREAM_TRANSACTION_MS": "20",
         "WIRESTREAM_LOG_LEVEL": "debug",
     }
     from_env = settings_from_env("normalizer", env)
@@ -99,6 +100,7 @@ def test_environment_then_flags_override_defaults():
     assert from_env.guarantee == "at_least_once"
     assert from_env.consumer_kwargs()["isolation_level"] == "read_uncommitted"
     assert (from_env.batch_size, from_env.log_level) == (50, "DEBUG")
+    assert from_env.transaction_ms == 20
 
     args = parse(["--bootstrap", "k2:9092", "--topic-dedup-changelog", "x.log", "--group-id", "g"])
     settings = settings_from(args, "normalizer", env)
@@ -107,6 +109,7 @@ def test_environment_then_flags_override_defaults():
     assert settings.topics.raw == "in.raw"  # env value kept where no flag was given
     assert settings.group == "g"
     assert settings.batch_size == 50
+    assert settings_from(parse(["--transaction-ms", "5"]), "x", env).transaction_ms == 5
 
 
 def test_wirestream_bootstrap_wins_over_kafka_bootstrap():
@@ -119,6 +122,7 @@ def test_wirestream_bootstrap_wins_over_kafka_bootstrap():
     [
         {"WIRESTREAM_GUARANTEE": "maybe"},
         {"WIRESTREAM_BATCH_SIZE": "many"},
+        {"WIRESTREAM_TRANSACTION_MS": "-1"},
         {"WIRESTREAM_METRICS_PORT": "70000"},
     ],
 )

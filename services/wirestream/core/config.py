@@ -19,6 +19,9 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_GUARANTEE` (`--guarantee`): `exactly_once`, or `at_least_once`
 - `WIRESTREAM_BATCH_SIZE` (`--batch-size`): 500 records per fetch
 - `WIRESTREAM_BATCH_TIMEOUT_MS` (`--batch-timeout-ms`): 200
+- `WIRESTREAM_TRANSACTION_MS` (`--transaction-ms`): 50: a transaction commits what was
+  processed once this much processing went into it, so under a backlog output appears
+  every N ms rather than once per fetch (at most `batch_size` records either way)
 - `WIRESTREAM_MAX_IN_FLIGHT` (`--max-in-flight`): 1000 unacknowledged sends
 - `WIRESTREAM_SESSION_TIMEOUT_MS` (`--session-timeout-ms`): 10000
 - `WIRESTREAM_HEARTBEAT_INTERVAL_MS` (`--heartbeat-interval-ms`): 3000
@@ -137,6 +140,7 @@ class Settings:
     guarantee: Guarantee = "exactly_once"
     batch_size: int = 500  # max records per fetch (getmany max_records)
     batch_timeout_ms: int = 200  # how long a fetch waits for records
+    transaction_ms: int = 50  # exactly-once: commit what is processed at least this often
     max_in_flight: int = 1000  # unacknowledged sends before the producer side waits
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
@@ -197,6 +201,8 @@ def _checked(settings: Settings) -> Settings:
         raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}")
     if settings.batch_size < 1 or settings.max_in_flight < 1:
         raise ValueError("batch size and max in-flight must be at least 1")
+    if settings.transaction_ms < 0:
+        raise ValueError("transaction ms must be 0 or more")
     if not 0 <= settings.metrics_port <= 65535:
         raise ValueError("metrics port must be 0..65535")
     return settings
@@ -209,6 +215,7 @@ _ENV_FIELDS = {
     "guarantee": "GUARANTEE",
     "batch_size": "BATCH_SIZE",
     "batch_timeout_ms": "BATCH_TIMEOUT_MS",
+    "transaction_ms": "TRANSACTION_MS",
     "max_in_flight": "MAX_IN_FLIGHT",
     "session_timeout_ms": "SESSION_TIMEOUT_MS",
     "heartbeat_interval_ms": "HEARTBEAT_INTERVAL_MS",
@@ -286,6 +293,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     kafka.add_argument("--guarantee", choices=GUARANTEES, help="processing guarantee")
     kafka.add_argument("--batch-size", type=int, help="max records per fetch")
     kafka.add_argument("--batch-timeout-ms", type=int, help="how long a fetch waits")
+    kafka.add_argument(
+        "--transaction-ms", type=int, help="exactly-once: commit what is processed every N ms"
+    )
     kafka.add_argument("--max-in-flight", type=int, help="unacknowledged sends before waiting")
     kafka.add_argument("--session-timeout-ms", type=int)
     kafka.add_argument("--heartbeat-interval-ms", type=int)

@@ -14,8 +14,10 @@ record through the stages, and writes what they return:
 Exactly-once (default): consumers read `read_committed`; each owned input partition has its own
 transactional producer (`transactional_id = f"{group}.{topic}.{partition}"`, so initializing it
 on assignment fences a previous owner that is still alive: aiokafka commits offsets by group
-id only, without a generation check). Per partition and batch, one transaction holds the
-outputs, dead letters, changelog records and the consumed offsets.
+id only, without a generation check). One transaction holds the outputs, dead letters,
+changelog records and consumed offsets of a partition's records; it commits once
+`transaction_ms` of processing went into it or the fetched records run out, whichever comes
+first, so a large fetch under a backlog shows its first output after tens of milliseconds.
 
 At-least-once (fallback): one idempotent producer; offsets are committed after every send of
 the batch is acknowledged. A crash may repeat the outputs of the last batch.
@@ -168,14 +170,56 @@ class StageService:
             await self._send_and_commit(batches)
 
     async def _transact(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """A partition's fetched records in transactions bounded by time as well as by the
+        fetch: one commits once `transaction_ms` of processing went into it, so under a
+        backlog output appears every few tens of milliseconds, not once per fetch. The next
+        records are processed while it commits (yielding between records lets its round
+        trips progress); a transaction begins only after the one before it committed, and
+        none after a failure, which suspended the partition and dropped its state."""
         owned = self._owned[tp]
+        bound = self.settings.transaction_ms / 1000
+        committing: asyncio.Task[None] | None = None
+        outbox, deadline = Outbox(), 0.0
+        try:
+            for record in records:
+                if committing is not None and not committing.done():
+                    await asyncio.sleep(0)
+                if not owned.active:
+                    return
+                if not outbox.consumed:
+                    deadline = time.monotonic() + bound
+                self.translator.add(outbox, record)
+                if time.monotonic() >= deadline:
+                    committing = await self._commit_after(committing, owned, outbox)
+                    outbox = Outbox()
+            if outbox.consumed:
+                committing = await self._commit_after(committing, owned, outbox)
+            if committing is not None:
+                await committing
+        except asyncio.CancelledError:
+            if committing is not None:
+                committing.cancel()
+            raise
+
+    async def _commit_after(
+        self, previous: asyncio.Task[None] | None, owned: OwnedPartition, outbox: Outbox
+    ) -> asyncio.Task[None] | None:
+        """Once `previous` committed, start committing `outbox`; None if the partition failed."""
+        if previous is not None:
+            await previous
+        if not owned.active:
+            return None
+        self.translator.close(outbox, owned.tp.partition)
+        return asyncio.create_task(self._commit(owned, outbox))
+
+    async def _commit(self, owned: OwnedPartition, outbox: Outbox) -> None:
+        """One transaction: the outbox's messages and its input offset, or nothing."""
         producer = owned.producer
         assert producer is not None
-        outbox = self.translator.batch(tp.partition, records)
         try:
             await producer.begin_transaction()
             await self._send(producer, outbox.messages)
-            offsets = {tp: OffsetAndMetadata(outbox.next_offset, "")}
+            offsets = {owned.tp: OffsetAndMetadata(outbox.next_offset, "")}
             await producer.send_offsets_to_transaction(offsets, self.settings.group)
             await producer.commit_transaction()
         except Exception as exc:  # any failure rolls the batch back: never stall

@@ -115,17 +115,23 @@ class RecordTranslator:
         outbox = Outbox()
         for record in records:
             self.add(outbox, record)
-            outbox.next_offset = record.offset + 1
+        self.close(outbox, partition)
+        return outbox
+
+    def close(self, outbox: Outbox, partition: int) -> None:
+        """End a batch: the state changes its records made go to the partition's changelog,
+        in the same transaction as their outputs."""
         for stage in self.binding.stateful:
             assert self.binding.changelog_topic is not None
             for key, value in stage.drain_changes(partition):
                 outbox.messages.append(
                     Message(self.binding.changelog_topic, value, key, (), partition)
                 )
-        return outbox
 
     def add(self, outbox: Outbox, record: ConsumerRecord) -> None:
+        """One record through the stages into the batch's outbox."""
         outbox.consumed += 1
+        outbox.next_offset = record.offset + 1
         trace = SourceTrace.of(record)
         origin = Origin(record.topic, record.partition, record.offset, record.timestamp)
         for outcome in self.outcomes(record, origin):
