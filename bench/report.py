@@ -580,11 +580,13 @@ def _flat(value: Any) -> str:
 def _abchain_section(ab: dict[str, Any]) -> list[str]:
     this, other = ab["sides"]
     rates = ab["items_per_cpu_s"]
+    memos = ab.get("memos_emptied") or {this: "?", other: "?"}
     return [
         f"### A/B of the in-process chain: this tree against `{ab['against'][:10]}`",
         "",
         f"{ab['records']:,} raw records, {ab['items']:,} items out; {len(ab['ratios'])} "
-        "interleaved rounds, each side in its own process (bench/abchain.py).",
+        "interleaved rounds, each side in its own process (bench/abchain.py); bounded memos"
+        f" emptied before each round ({this} {memos[this]}, {other} {memos[other]}).",
         "",
         f"- items/CPU-s, median: {this} {rates[this]:,}, {other} {rates[other]:,}",
         f"- ratio per round: {', '.join(f'{r:.3f}' for r in ab['ratios'])}; "

@@ -33,3 +33,21 @@ def test_rows_keep_ids_decisions_and_reasons_and_the_digest_sees_a_changed_item(
     assert changed_digest != digest
     assert [r[:4] for r in changed_rows] == [r[:4] for r in rows]
     assert changed_rows[first][4] != rows[first][4]
+
+
+def test_clear_memos_empties_the_bounded_memos_and_keeps_loaded_tables():
+    from bench.abchain import clear_memos
+
+    from wirestream.deduplicator import stage as dedup_stage
+    from wirestream.enricher.subjects import topic_rules
+    from wirestream.normalizer import dateline
+
+    dateline.parse_opening("AMSTERDAM (ANP) - Het kabinet")
+    dedup_stage._folded_place("GENÈVE")
+    rules = topic_rules()
+    assert dateline.parse_opening.cache_info().currsize > 0
+
+    assert clear_memos("wirestream") >= 2
+    assert dateline.parse_opening.cache_info().currsize == 0
+    assert dedup_stage._folded_place.cache_info().currsize == 0
+    assert topic_rules() is rules  # `functools.cache`: loaded once, kept
