@@ -11,7 +11,8 @@ from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Origin
 from wirestream.deduplicator import stage as dedup_stage
 from wirestream.deduplicator.changes import content_of
-from wirestream.deduplicator.stage import DedupInput, InvalidItem, item_time
+from wirestream.deduplicator.shingles import item_texts, shingle_hashes
+from wirestream.deduplicator.stage import DedupInput, InvalidItem, agency_codes, item_time
 from wirestream.generator import generate
 from wirestream.normalizer import dateline, timeparse
 from wirestream.pipeline import PipelineOptions, build_stages
@@ -22,6 +23,8 @@ MEMOS = (
     timeparse.is_time_line,
     dedup_stage._seconds,
     dedup_stage._folded_place,
+    dedup_stage._agency_list,
+    dedup_stage._packed_shingles,
 )
 ORIGIN = Origin(topic="wire.raw", partition=0)
 # The CRF recogniser memoizes nothing of this chain and costs most of its time: left out.
@@ -93,3 +96,24 @@ def test_a_memoized_item_time_still_refuses_a_bad_time_each_time():
     for _ in range(2):  # errors are never cached as answers
         with pytest.raises(InvalidItem, match="published_at is not an RFC 3339 time"):
             item_time("gisteren", None)
+
+
+def test_memoized_shingles_are_the_computed_ones_in_text_order():
+    item = wire_item(BUS)
+    texts = item_texts(item["body_text"], item["headline"], item["subheadings"])
+    expected = shingle_hashes(texts, 4)
+    dedup_stage._packed_shingles.cache_clear()
+    assert DedupInput(item, 4).shingles() == expected
+    assert DedupInput(item, 4).shingles() == expected  # from the memo
+    assert dedup_stage._packed_shingles.cache_info().hits == 1
+    assert DedupInput(item, 3).shingles() == shingle_hashes(texts, 3)  # size is in the key
+
+
+def test_memoized_agency_lists_are_upper_case_sorted_once_and_bad_codes_refused_each_time():
+    listed = [{"code": "rtr", "name": None}, {"code": "ANP"}, {"code": "RTR"}]
+    assert agency_codes(listed) == ("ANP", "RTR")
+    assert agency_codes(list(reversed(listed))) is agency_codes(listed)  # one shared tuple
+    assert agency_codes([]) == ()
+    for _ in range(2):
+        with pytest.raises(InvalidItem, match="an agency has no code"):
+            agency_codes([{"code": "ANP"}, {"name": "Reuters"}])

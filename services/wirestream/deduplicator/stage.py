@@ -94,7 +94,8 @@ class DedupInput:
     def shingles(self) -> list[int]:
         """Computed on first use: a verbatim repeat never needs them."""
         if self._shingles is None:
-            self._shingles = shingle_hashes(self._texts, self.shingle_size)
+            packed = _packed_shingles(tuple(self._texts), self.shingle_size)
+            self._shingles = state.hashes(packed).tolist()
             if not self._shingles:
                 raise InvalidItem("item has no words to compare")
         return self._shingles
@@ -151,23 +152,31 @@ def dateline_place(dateline: Any) -> str | None:
 
 
 def agency_codes(agencies: Any) -> tuple[str, ...]:
+    """Upper-case codes, sorted, each once."""
     if not isinstance(agencies, list):
         raise InvalidItem("agencies is not a list")
-    codes = []
-    for agency in agencies:
-        code = agency.get("code") if isinstance(agency, dict) else None
-        if not isinstance(code, str):
-            raise InvalidItem("an agency has no code")
-        codes.append(code.upper())
-    key = tuple(sorted(set(codes)))
-    # A wire has few agency lists; every remembered version shares one tuple per list.
-    shared = _AGENCY_LISTS.get(key)
-    if shared is None:
-        shared = _AGENCY_LISTS[key] = tuple(map(sys.intern, key))
-    return shared
+    codes = tuple(agency.get("code") if isinstance(agency, dict) else None for agency in agencies)
+    if not all(isinstance(code, str) for code in codes):
+        raise InvalidItem("an agency has no code")
+    return _agency_list(codes)
+
+
+@lru_cache(maxsize=1024)  # every item of a page, and most of a wire, repeat a few lists
+def _agency_list(codes: tuple[str, ...]) -> tuple[str, ...]:
+    key = tuple(sorted({code.upper() for code in codes}))
+    # Every remembered version shares one tuple per list.
+    return _AGENCY_LISTS.setdefault(key, tuple(map(sys.intern, key)))
 
 
 _AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+# A teaser contained in its remembered article is decided a duplicate and not remembered, so
+# each page repeating it would shingle it again: the hashes are kept per text (packed, 4 bytes
+# each: ~1 MB for 2,048 teasers, at most ~8 MB were they all long articles).
+@lru_cache(maxsize=2048)
+def _packed_shingles(texts: tuple[str, ...], size: int) -> bytes:
+    return state.pack_hashes(shingle_hashes(texts, size))
 
 
 @lru_cache(maxsize=4096)  # a wire names few places, again and again
