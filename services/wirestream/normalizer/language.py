@@ -10,6 +10,7 @@ every article page of a section, so decisions are cached by text.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache, lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -58,8 +59,8 @@ def detect_language(text: str) -> str:
 def _detect(sample: str) -> str:
     if _ENOUGH_LETTERS.match(sample) is None:
         return UNDETERMINED
-    tags = list(map(_FUNCTION_WORDS.get, sample.lower().split()))
-    counts = sorted(((tags.count(lang), lang) for lang in _FAST_LANGUAGES), reverse=True)
+    tags = Counter(map(_FUNCTION_WORDS.get, sample.lower().split()))  # one pass, not seven
+    counts = sorted(((tags[lang], lang) for lang in _FAST_LANGUAGES), reverse=True)
     (best_count, best), (second_count, _) = counts[0], counts[1]
     # Clear when one language has 3+ words and 3x the runner-up, or 2+ words and no rival.
     if (best_count >= 3 and best_count >= 3 * second_count) or (best_count >= 2 > second_count):
