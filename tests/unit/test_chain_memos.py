@@ -14,11 +14,12 @@ from wirestream.deduplicator.changes import content_of
 from wirestream.deduplicator.shingles import item_texts, shingle_hashes
 from wirestream.deduplicator.stage import DedupInput, InvalidItem, agency_codes, item_time
 from wirestream.generator import generate
-from wirestream.normalizer import dateline, timeparse
+from wirestream.normalizer import dateline, page, timeparse
 from wirestream.pipeline import PipelineOptions, build_stages
 
 MEMOS = (
     dateline.parse_opening,
+    page.read_teaser_line,
     timeparse.time_prefix_length,
     timeparse.is_time_line,
     dedup_stage._seconds,
@@ -72,7 +73,7 @@ def test_a_chain_with_warm_caches_emits_what_one_with_cold_caches_does():
     ],
 )
 def test_cached_line_answers_are_the_computed_ones(line):
-    for memo in MEMOS[:3]:
+    for memo in MEMOS[:4]:
         memo.cache_clear()
         first = memo(line)
         assert memo(line) is first  # the second answer came from the cache
@@ -117,3 +118,28 @@ def test_memoized_agency_lists_are_upper_case_sorted_once_and_bad_codes_refused_
     for _ in range(2):
         with pytest.raises(InvalidItem, match="an agency has no code"):
             agency_codes([{"code": "ANP"}, {"name": "Reuters"}])
+
+
+def test_a_teaser_line_gives_its_leading_time_to_the_teaser_before_and_keeps_its_own():
+    page.read_teaser_line.cache_clear()
+    read = page.read_teaser_line(
+        "5 uur geledenDNIPRO (ANP) - Bij een aanval vielen doden. 2 uur geleden"
+    )
+    assert read.given_time == "5 uur geleden"
+    assert not read.skipped
+    assert read.opening is not None and read.opening.dateline.place == "DNIPRO"
+    assert (read.text, read.time_text) == ("Bij een aanval vielen doden.", "2 uur geleden")
+    assert page.read_teaser_line("13 uur geleden").skipped
+    assert page.read_teaser_line("Meer uit Buitenland").skipped
+    teasers = page.split_page(
+        [
+            "Meer uit Buitenland",
+            "DNIPRO (ANP) - Eerste.",
+            "5 uur geledenKYIV (ANP) - Tweede.",
+            "13 uur geleden",
+        ]
+    ).teasers
+    assert [(t.paragraphs, t.time_text) for t in teasers] == [
+        (["Eerste."], "5 uur geleden"),
+        (["Tweede."], "13 uur geleden"),
+    ]

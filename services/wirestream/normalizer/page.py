@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from wirestream.normalizer.dateline import Dateline, DatelineDate, Opening, parse_opening
 from wirestream.normalizer.timeparse import is_time_line, split_trailing_time, time_prefix_length
@@ -190,16 +192,39 @@ def _article(lines: list[str]) -> Article | None:
     )  # fmt: skip
 
 
+class TeaserLine(NamedTuple):
+    """What one line of a teaser list says, read without the teasers around it."""
+
+    given_time: str | None  # a time opening the line: it belongs to the teaser before
+    skipped: bool  # nothing of a teaser: a time alone, or a second list's heading
+    opening: Opening | None  # the dateline (or credit) opening the text
+    text: str  # after the opening and without a trailing time
+    time_text: str | None  # the time trailing the text
+
+
+# A section's teaser list repeats on each of its article pages, so its lines come back again
+# and again; an answer holds only tuples and strings, never changed by a reader.
+@lru_cache(maxsize=8192)
+def read_teaser_line(line: str) -> TeaserLine:
+    given_time, parsed, text = _leading_time(line)
+    if not text or is_list_heading(text):  # a second list's heading: not a headline
+        return TeaserLine(given_time, True, None, text, None)
+    if parsed is None:
+        parsed = parse_opening(text)
+    text, time_text = split_trailing_time(parsed.text if parsed else text)
+    return TeaserLine(given_time, False, parsed, text, time_text)
+
+
 def _teasers(lines: list[str]) -> list[Teaser]:
     teasers: list[Teaser] = []
     pending_headline: str | None = None
     for line in lines:
-        parsed, text = _leading_time(line, teasers)
-        if not text or is_list_heading(text):  # a second list's heading: not a headline
+        read = read_teaser_line(line)
+        if read.given_time is not None and teasers and teasers[-1].time_text is None:
+            teasers[-1].time_text = read.given_time
+        if read.skipped:
             continue
-        if parsed is None:
-            parsed = parse_opening(text)
-        text, time_text = split_trailing_time(parsed.text if parsed else text)
+        parsed, text, time_text = read.opening, read.text, read.time_text
         if parsed is not None:
             teasers.append(
                 Teaser(
@@ -221,19 +246,17 @@ def _teasers(lines: list[str]) -> list[Teaser]:
     return teasers
 
 
-def _leading_time(line: str, teasers: list[Teaser]) -> tuple[Opening | None, str]:
-    """Give a time opening `line` (alone, or glued to the next dateline) to the teaser before
-    it; return the dateline parsed on the way and the line's remaining text."""
+def _leading_time(line: str) -> tuple[str | None, Opening | None, str]:
+    """A time opening `line` (alone, or glued to the next dateline: it belongs to the teaser
+    before), the dateline parsed on the way, and the line's remaining text."""
     prefix = time_prefix_length(line)
     if not prefix:
-        return None, line
+        return None, None, line
     rest = line[prefix:].lstrip()
     parsed = parse_opening(rest) if rest else None
     if rest and parsed is None:
-        return None, line  # an ordinary sentence opening with "Gisteren ..."
-    if teasers and teasers[-1].time_text is None:
-        teasers[-1].time_text = line[:prefix]
-    return parsed, rest
+        return None, None, line  # an ordinary sentence opening with "Gisteren ..."
+    return line[:prefix], parsed, rest
 
 
 def _opening_after_time(line: str) -> Opening | None:
