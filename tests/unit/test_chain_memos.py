@@ -9,6 +9,7 @@ from dedup_items import BUS, wire_item
 
 from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Origin
+from wirestream.deduplicator import changes
 from wirestream.deduplicator import stage as dedup_stage
 from wirestream.deduplicator.changes import content_of
 from wirestream.deduplicator.shingles import item_texts, shingle_hashes
@@ -26,6 +27,7 @@ MEMOS = (
     dedup_stage._folded_place,
     dedup_stage._agency_list,
     dedup_stage._packed_shingles,
+    changes._key,
 )
 ORIGIN = Origin(topic="wire.raw", partition=0)
 # The CRF recogniser memoizes nothing of this chain and costs most of its time: left out.

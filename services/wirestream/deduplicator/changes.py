@@ -17,6 +17,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import NamedTuple, TypedDict, get_args
 
 import orjson
@@ -271,6 +272,9 @@ def _figure(was: Token, now: Token, before: str, after: str) -> FigureChange:
     )
 
 
+# A story's versions share most paragraphs, and each comparison keys both sides' paragraphs
+# again (and the content of a new version once more): the keys are kept per text.
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return " ".join(words(text))
 
