@@ -199,7 +199,12 @@ class StoryIndex:
         story_id = entry.story_id
         versions = self._stories[story_id]
         if repeated is None:
-            novel = len(query.difference(*(state.hashes(v.shingles) for v in versions)))
+            # What no version has; the matched version usually has it all (a teaser inside
+            # its article), so the story's other versions are scanned only when it has not.
+            unseen = query.difference(state.hashes(entry.shingles))
+            if unseen:
+                unseen.difference_update(*(state.hashes(v.shingles) for v in versions))
+            novel = len(unseen)
         story_agencies = {code for version in versions for code in version.agencies}
         status = status_of_match(novel, item.agencies, story_agencies, self.config)
         if status == "duplicate":
