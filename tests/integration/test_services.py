@@ -19,6 +19,7 @@ from service_harness import (
     committed_total,
     fresh_topics,
     group_members,
+    last_committed,
     produce,
     running,
     service_env,
@@ -372,3 +373,34 @@ async def test_a_fenced_producer_commits_nothing_and_the_partition_is_taken_back
         3,
     ]
     assert aborts >= 1 and retries >= 1
+
+
+async def test_last_committed_reads_the_tail_as_a_full_read_would(kafka_bootstrap, monkeypatch):
+    """Transactions on three partitions, an aborted one last on partition 0: the offsets found
+    from each partition's tail (the span growing past the aborted records) are those of the
+    last committed records a full `read_committed` read ends with."""
+    topics = await fresh_topics(kafka_bootstrap, "tail", partitions=3)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, transactional_id=f"{topics.raw}.tail"
+    )
+    await producer.start()
+    try:
+        for batch in range(5):
+            async with producer.transaction():
+                for n in range(30):
+                    await producer.send(topics.items, f"{batch}-{n}".encode(), partition=n % 3)
+        await producer.begin_transaction()
+        for _ in range(20):
+            await producer.send(topics.items, b"aborted", partition=0)
+        await producer.abort_transaction()
+    finally:
+        await producer.stop()
+    monkeypatch.setattr("service_harness.TAIL_SPAN", 4)
+
+    tail = await last_committed(kafka_bootstrap, topics.items)
+
+    async with TopicReader(kafka_bootstrap, topics.items) as reader:
+        read = {(r.topic, r.partition): r.offset for r in await reader.drain()}
+    assert {(tp.topic, tp.partition): offset for tp, offset in tail.items()} == read
+    assert len(read) == 3
+    assert await last_committed(kafka_bootstrap, topics.dlq) == {}
