@@ -45,8 +45,21 @@ CATCH_UP_S = 120.0
 RECORDS_ENV = "WIRESTREAM_FAULT_RECORDS"
 
 
+# The services' enricher chain in the fault runs (`WIRESTREAM_ENRICHERS`'s names): all by
+# default; a run at volume may leave out the entity model, whose CRF bounds the throughput
+# of two shared cores (the run's note says so).
+ENRICHERS_ENV = "WIRESTREAM_FAULT_ENRICHERS"
+
+
 def fault_records(default: int) -> int:
     return int(os.environ.get(RECORDS_ENV) or default)
+
+
+def fault_chain() -> dict[str, str]:
+    """The services' `WIRESTREAM_ENRICHERS` for this run, when `WIRESTREAM_FAULT_ENRICHERS`
+    names a chain."""
+    names = os.environ.get(ENRICHERS_ENV, "").strip()
+    return {"WIRESTREAM_ENRICHERS": names} if names else {}
 
 
 def raw_corpus(seed: int, stories: int) -> list[bytes]:
@@ -212,7 +225,7 @@ class Services:
     topics: PipelineTopics
     guarantee: str = "exactly_once"
     batch_sizes: dict[str, int] = field(default_factory=dict)
-    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=fault_chain)
     running: dict[str, ServeProcess] = field(default_factory=dict)
     stopped: list[ServeProcess] = field(default_factory=list)
 
