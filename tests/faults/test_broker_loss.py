@@ -190,8 +190,10 @@ async def test_two_of_three_brokers_down_stall_writes_then_they_resume(cluster, 
             await asyncio.to_thread(cluster.kill, node)
         # What was committed before the loss drains out; then nothing more gets written.
         at_stall = await settled(watch, quiet_s=8, timeout=120)
-        refused = await write_refused(bootstrap, probe)
-        stalled = await settled(watch, quiet_s=15, timeout=60)
+        # The probe runs inside the quiet window: up to 40 s of client timeouts saved.
+        refused, stalled = await asyncio.gather(
+            write_refused(bootstrap, probe), settled(watch, quiet_s=15, timeout=60)
+        )
         for node in victims:
             await asyncio.to_thread(cluster.revive, node)
         await stages.finished(DRAIN_S)
