@@ -173,7 +173,7 @@ _AGENCY_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 # A teaser contained in its remembered article is decided a duplicate and not remembered, so
 # each page repeating it would shingle it again: the hashes are kept per text (packed, 4 bytes
-# each: ~1 MB for 2,048 teasers, at most ~8 MB were they all long articles).
+# each; with their texts, a few MB for 2,048 entries of teasers and articles).
 @lru_cache(maxsize=2048)
 def _packed_shingles(texts: tuple[str, ...], size: int) -> bytes:
     return state.pack_hashes(shingle_hashes(texts, size))
