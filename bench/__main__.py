@@ -17,7 +17,11 @@ items/s per agency format on its real samples beside text pages, from bench/form
 and what computing it costs, from bench/changes.py), `quix` (issue 16's race:
 `serve pipeline` against a Quix Streams app running the same chain, both exactly-once,
 draining the same preloaded backlog on the same broker, `--rounds` interleaved rounds, outputs
-checked equal; from bench/quixrace.py and bench/quix_peer.py), `ner` (the name
+checked equal; from bench/quixrace.py and bench/quix_peer.py), `runtime` (issue 16's runtime
+figures in `--rounds` interleaved rounds: time to first output and visibility gaps draining a
+preloaded backlog with time-bounded transactions against one per fetch, `serve pipeline`'s
+items per CPU-second against the in-process chain's, three services against `serve pipeline`;
+from bench/runtime.py), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
 `make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
 (the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
@@ -45,6 +49,7 @@ PARTS = (
     "dedup",
     "kafka",
     "quix",
+    "runtime",
     "realcopy",
     "formats",
     "changes",
@@ -110,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
-    if "kafka" in parts or "quix" in parts:
+    if {"kafka", "quix", "runtime"} & set(parts):
         results.update(run_on_kafka(parts, records, args.quick, args.rate, args.rounds or 3))
     return finish(results, args.output, write=not args.no_write)
 
@@ -231,7 +236,7 @@ def run_inprocess(
 def run_on_kafka(
     parts: list[str], records: list[bytes], quick: bool, rate: int, rounds: int
 ) -> dict[str, Any]:
-    """The parts that need a broker, on one broker: end to end, and the Quix race."""
+    """The parts that need a broker, on one broker: end to end, the Quix race, the runtime."""
     from bench import endtoend
 
     report.progress("end to end: expected outputs from the in-process chain ...")
@@ -244,6 +249,10 @@ def run_on_kafka(
             from bench import quixrace
 
             out["quix"] = quixrace.run(expected, broker, rounds)
+        if "runtime" in parts:
+            from bench import runtime
+
+            out["runtime"] = runtime.run(expected, broker, rounds)
     return out
 
 

@@ -505,11 +505,22 @@ def drain_figures(drained: Drained, records: int, items_per_record: float) -> di
     return row
 
 
-LATENCY_RUNS = {  # name -> (mode, batch size or None for the default, share of the rate)
-    "exactly-once `serve pipeline`, default batch": ("exactly_once", None, 1.0),
-    "exactly-once `serve pipeline`, batch 50": ("exactly_once", 50, 1.0),
-    "exactly-once `serve pipeline`, a quarter of the rate": ("exactly_once", None, 0.25),
-    "plain aiokafka passthrough": ("passthrough", None, 1.0),
+# Issue 16's "before": one transaction per fetch, as the runtime had before time-bounded ones.
+PER_FETCH = {"WIRESTREAM_TRANSACTION_MS": "3600000"}
+LATENCY_RUNS = {  # name -> (mode, service environment, share of the rate)
+    "exactly-once `serve pipeline`, default settings": ("exactly_once", {}, 1.0),
+    "exactly-once `serve pipeline`, one transaction per fetch (before)": (
+        "exactly_once",
+        PER_FETCH,
+        1.0,
+    ),
+    "exactly-once `serve pipeline`, batch 50": (
+        "exactly_once",
+        {"WIRESTREAM_BATCH_SIZE": "50"},
+        1.0,
+    ),
+    "exactly-once `serve pipeline`, a quarter of the rate": ("exactly_once", {}, 0.25),
+    "plain aiokafka passthrough": ("passthrough", {}, 1.0),
 }
 
 
@@ -521,12 +532,12 @@ async def _latency(
     passthrough."""
     per_record = max(1.0, expected.items_per_record)
     rows = []
-    for name, (mode, batch, fraction) in LATENCY_RUNS.items():
+    for name, (mode, extra, fraction) in LATENCY_RUNS.items():
         progress(f"end to end: latency, {name} ...")
         records_per_s = rate * fraction / per_record
         count = min(len(expected.records), max(1, int(records_per_s * seconds)))
         latencies, elapsed, cpu_share = await _timed_offer(
-            bootstrap, name, mode, batch, expected, count, records_per_s, memory
+            bootstrap, name, mode, extra, expected, count, records_per_s, memory
         )
         rows.append(
             {
@@ -546,7 +557,7 @@ async def _timed_offer(
     bootstrap: str,
     name: str,
     mode: str,
-    batch: int | None,
+    extra: dict[str, str],
     expected: Expected,
     count: int,
     records_per_s: float,
@@ -554,12 +565,11 @@ async def _timed_offer(
 ) -> tuple[list[float], float, float | None]:
     """Milliseconds from each raw record's send to each of its output records, how long the
     offering took, and the share of one core the service used meanwhile."""
-    topics = _topics(f"lat{mode.replace('_', '')}{batch or ''}")
+    topics = _topics(f"lat{mode.replace('_', '')}")
     await _create(bootstrap, topics)
     if mode == "passthrough":
         service = _passthrough(bootstrap, topics.raw, topics.normalized)
     else:
-        extra = {"WIRESTREAM_BATCH_SIZE": str(batch)} if batch else {}
         service = _serve("pipeline", bootstrap, topics, mode, f"latency run: {name}", extra)
     sent: dict[str, float] = {}
     latencies: list[float] = []

@@ -118,6 +118,8 @@ class Publisher:
         self.retries = retries
         self.retry_backoff = retry_backoff
         self._metrics = metrics
+        # Looked up once: a `.labels()` call hashes its values and locks, per message otherwise.
+        self._produced = metrics.produced.labels(SERVICE, topic) if metrics is not None else None
         self._pacer = Pacer(rate)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._pending: set[asyncio.Future[bool]] = set()  # until delivered or finally failed
@@ -188,8 +190,8 @@ class Publisher:
             return
         self.stats.published += 1
         self.stats.bytes += len(record.value)
-        if self._metrics is not None:
-            self._metrics.produced.labels(SERVICE, self.topic).inc()
+        if self._produced is not None:
+            self._produced.inc()
         outcome.set_result(True)
 
     def _settle(

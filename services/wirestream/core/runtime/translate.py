@@ -3,6 +3,7 @@ messages for the output, dead-letter and changelog topics."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -133,10 +134,11 @@ class RecordTranslator:
         outbox.consumed += 1
         outbox.next_offset = record.offset + 1
         trace = SourceTrace.of(record)
+        traced = tuple(trace.headers())  # shared by every record this one turns into
         origin = Origin(record.topic, record.partition, record.offset, record.timestamp)
         for outcome in self.outcomes(record, origin):
             if isinstance(outcome, DeadLetter):
-                self._dead_letter(outbox, outcome, trace, record)
+                self._dead_letter(outbox, outcome, traced, record)
                 continue
             if outcome.decision:
                 outbox.dedup[outcome.decision] += 1
@@ -146,9 +148,9 @@ class RecordTranslator:
             if not outcome.publish:
                 outbox.held += 1
                 continue
-            message = self._emit(outcome, trace, record.value or b"", origin)
+            message = self._emit(outcome, trace, traced, record.value or b"", origin)
             if isinstance(message, DeadLetter):
-                self._dead_letter(outbox, message, trace, record)
+                self._dead_letter(outbox, message, traced, record)
             else:
                 outbox.messages.append(message)
 
@@ -165,7 +167,12 @@ class RecordTranslator:
             return [DeadLetter(Reason.STAGE_ERROR, message, original, self.chain.name, origin)]
 
     def _emit(
-        self, emit: Emit, trace: SourceTrace, original: bytes, origin: Origin
+        self,
+        emit: Emit,
+        trace: SourceTrace,
+        traced: tuple[tuple[str, bytes], ...],
+        original: bytes,
+        origin: Origin,
     ) -> Message | DeadLetter:
         """The output message, or a dead letter of the input when the item cannot be one."""
         try:
@@ -178,8 +185,8 @@ class RecordTranslator:
         if size > self._limit:
             error = f"output item of {size} bytes exceeds {self._limit}"
             return DeadLetter(Reason.OVERSIZE, error, original, "runtime", origin)
-        schema = str(emit.item.get("schema_version", ""))
-        headers = ((HEADER_SCHEMA_VERSION, schema.encode()), *trace.headers())
+        schema = _schema_header(str(emit.item.get("schema_version", "")))
+        headers = (schema, *traced)
         item_id = emit.item.get("id")
         return Message(
             self.binding.output_topic,
@@ -192,7 +199,11 @@ class RecordTranslator:
         )
 
     def _dead_letter(
-        self, outbox: Outbox, letter: DeadLetter, trace: SourceTrace, rejected: ConsumerRecord
+        self,
+        outbox: Outbox,
+        letter: DeadLetter,
+        traced: tuple[tuple[str, bytes], ...],
+        rejected: ConsumerRecord,
     ) -> None:
         # The original key and headers travel with it, so a replay lands where the input did.
         letter = replace(letter, key=rejected.key, headers=tuple(rejected.headers or ()))
@@ -201,7 +212,7 @@ class RecordTranslator:
         value = orjson.dumps(record)
         if len(value) > self._limit:
             value = self._truncated(record, len(value))
-        headers = ((HEADER_SCHEMA_VERSION, record["schema_version"].encode()), *trace.headers())
+        headers = (_schema_header(record["schema_version"]), *traced)
         outbox.messages.append(Message(self.binding.dlq_topic, value, rejected.key, headers))
 
     def _truncated(self, record: dict[str, Any], size: int) -> bytes:
@@ -215,3 +226,9 @@ class RecordTranslator:
             "message": f"{record['message']} (original truncated to {keep * 3 // 4} bytes)",
         }
         return orjson.dumps(record)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_header(version: str) -> tuple[str, bytes]:
+    """The schema version header; a handful of versions, so built once each."""
+    return HEADER_SCHEMA_VERSION, version.encode()

@@ -1,0 +1,143 @@
+"""Issue 16's runtime figures, in interleaved rounds on one broker, each beside its baseline
+from the same rounds:
+
+- **time-bounded transactions**: `serve pipeline` (exactly-once) draining the corpus preloaded
+  in one transaction, with its default settings against one transaction per fetch (the
+  runtime before, `WIRESTREAM_TRANSACTION_MS` an hour): time from the backlog's commit (t0) to
+  the first output read `read_committed`, the gaps a downstream consumer sees between reads
+  that bring new output while the backlog drains (p50/p99/max), and the drain's rate;
+- **runtime overhead**: that `serve pipeline`'s items per CPU-second against the same chain
+  run in this process over the same records (`endtoend.chain_cpu_seconds`);
+- **three services**: normalizer, deduplicator and enricher as three processes draining the
+  same backlog, their throughput against `serve pipeline`'s.
+
+Latency at a fixed offered rate, before and after, is in the `kafka` part
+(`endtoend.LATENCY_RUNS`)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from typing import Any
+
+from aiokafka import ConsumerRecord
+
+from bench import endtoend
+from bench.endtoend import PER_FETCH, Broker, Expected
+from bench.report import progress
+
+VARIANTS = {  # name -> (services, their environment)
+    "time-bounded transactions (default)": (("pipeline",), {}),
+    "one transaction per fetch (before)": (("pipeline",), PER_FETCH),
+    "three services (default)": (("normalizer", "deduplicator", "enricher"), {}),
+}
+IN_PROCESS = "in-process chain"
+
+
+def run(expected: Expected, on: Broker, rounds: int) -> dict[str, Any]:
+    return asyncio.run(_rounds(on, expected, rounds))
+
+
+async def _rounds(on: Broker, expected: Expected, rounds: int) -> dict[str, Any]:
+    names = [*VARIANTS, IN_PROCESS]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            progress(f"runtime: round {round_ + 1}/{rounds}, {name} ...")
+            if name == IN_PROCESS:
+                cpu = endtoend.chain_cpu_seconds(expected.records)
+                runs[name].append({"items_per_cpu_s": round(_items(expected) / cpu)})
+            else:
+                runs[name].append(await _drain(on, expected, *VARIANTS[name]))
+    return {"rounds": rounds, "runs": runs, "summary": _summary(runs)}
+
+
+def _items(expected: Expected) -> float:
+    return len(expected.records) * expected.items_per_record
+
+
+async def _drain(
+    on: Broker, expected: Expected, names: tuple[str, ...], extra: dict[str, str]
+) -> dict[str, Any]:
+    topics = endtoend._topics("rt")
+    await endtoend._create(on.bootstrap, topics)
+    pipeline = names == ("pipeline",)
+    outputs = expected.published if pipeline else expected.published_by_services
+    want = {topics.normalized: outputs + 1, topics.dlq: expected.dead_letters}
+    services = [
+        endtoend._serve(name, on.bootstrap, topics, "exactly_once", "runtime", extra)
+        for name in names
+    ]
+    reads: list[float] = []  # when each output record was read
+
+    def on_record(topic: str, record: ConsumerRecord, now: float) -> None:
+        if topic == topics.normalized:
+            reads.append(now)
+
+    with endtoend._running(*services):
+        await endtoend._warm_up(on.bootstrap, topics.raw, topics.normalized)
+        drained = await endtoend.drain_backlog(
+            on.bootstrap, topics.raw, expected, services, want, on.pid, on_record
+        )
+    row = endtoend.drain_figures(drained, len(expected.records), expected.items_per_record)
+    row["complete"] = drained.complete
+    if drained.seconds and drained.collected.last_seen:
+        t0 = drained.collected.last_seen - drained.seconds
+        row |= _visibility(t0, [r for r in reads if r >= t0])
+    row["peak_rss_mib"] = [service.peak_rss_mib for service in services]
+    return row
+
+
+def _visibility(t0: float, reads: list[float]) -> dict[str, Any]:
+    """Time to the first output read after t0, and the gaps between reads that brought new
+    output: how long a `read_committed` consumer waits for the next while the backlog drains."""
+    if not reads:
+        return {}
+    moments = sorted(set(reads))
+    gaps = sorted(b - a for a, b in zip([t0, *moments], moments, strict=False))
+
+    def at(q: float) -> float:
+        return round(gaps[min(len(gaps) - 1, int(q * len(gaps)))] * 1000, 1)
+
+    return {
+        "first_output_ms": round((moments[0] - t0) * 1000, 1),
+        "gap_p50_ms": at(0.5),
+        "gap_p99_ms": at(0.99),
+        "gap_max_ms": round(gaps[-1] * 1000, 1),
+        "visible_batches": len(moments),
+    }
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per variant, and the ratios the issue asks for, per round then their median."""
+    keys = (
+        "first_output_ms",
+        "gap_p50_ms",
+        "gap_p99_ms",
+        "gap_max_ms",
+        "records_per_s",
+        "items_per_s",
+        "items_per_cpu_s",
+        "broker_cpu_us_per_item",
+    )
+    medians = {name: {k: _median(rows, k) for k in keys} for name, rows in runs.items()}
+    default, before, services = (runs[name] for name in VARIANTS)
+
+    def ratio(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> float | None:
+        per_round = [
+            x[key] / y[key] for x, y in zip(a, b, strict=True) if x.get(key) and y.get(key)
+        ]
+        return round(statistics.median(per_round), 3) if per_round else None
+
+    return {
+        "medians": medians,
+        "throughput_vs_before": ratio(default, before, "records_per_s"),
+        "pipeline_vs_in_process_cpu": ratio(default, runs[IN_PROCESS], "items_per_cpu_s"),
+        "before_vs_in_process_cpu": ratio(before, runs[IN_PROCESS], "items_per_cpu_s"),
+        "services_vs_pipeline": ratio(services, default, "records_per_s"),
+    }
