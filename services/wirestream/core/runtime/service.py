@@ -258,7 +258,7 @@ class StageService:
         for m in messages:
             pending.append(
                 await producer.send(
-                    m.topic, m.value, key=m.key, partition=m.partition, headers=m.headers
+                    m.topic, m.value, key=m.key, partition=m.partition, headers=list(m.headers)
                 )
             )
             if len(pending) >= self.settings.max_in_flight:
