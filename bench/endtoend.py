@@ -506,7 +506,7 @@ def drain_figures(drained: Drained, records: int, items_per_record: float) -> di
 
 
 # Issue 16's "before": one transaction per fetch, as the runtime had before time-bounded ones.
-PER_FETCH = {"WIRESTREAM_TRANSACTION_MS": "3600000"}
+PER_FETCH = {"WIRESTREAM_TRANSACTION_MS": "3600000", "WIRESTREAM_TRANSACTION_MAX_MS": "3600000"}
 LATENCY_RUNS = {  # name -> (mode, service environment, share of the rate)
     "exactly-once `serve pipeline`, default settings": ("exactly_once", {}, 1.0),
     "exactly-once `serve pipeline`, one transaction per fetch (before)": (

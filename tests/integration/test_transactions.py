@@ -140,7 +140,9 @@ async def test_without_the_time_bound_a_transaction_holds_at_most_a_fetch(kafka_
     seen = threading.Event()
     seen.set()  # nothing to wait for: the gate opens at once
     settings = service_settings(kafka_bootstrap, topics, "gated")
-    settings = replace(settings, batch_size=4, transaction_ms=3_600_000)
+    settings = replace(
+        settings, batch_size=4, transaction_ms=3_600_000, transaction_max_ms=3_600_000
+    )
 
     metrics = await serve(settings, topics, GatedCopy(values[-1], seen))
 

@@ -123,6 +123,7 @@ def test_wirestream_bootstrap_wins_over_kafka_bootstrap():
         {"WIRESTREAM_GUARANTEE": "maybe"},
         {"WIRESTREAM_BATCH_SIZE": "many"},
         {"WIRESTREAM_TRANSACTION_MS": "-1"},
+        {"WIRESTREAM_TRANSACTION_MS": "600", "WIRESTREAM_TRANSACTION_MAX_MS": "500"},
         {"WIRESTREAM_METRICS_PORT": "70000"},
     ],
 )

@@ -19,9 +19,12 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_GUARANTEE` (`--guarantee`): `exactly_once`, or `at_least_once`
 - `WIRESTREAM_BATCH_SIZE` (`--batch-size`): 500 records per fetch
 - `WIRESTREAM_BATCH_TIMEOUT_MS` (`--batch-timeout-ms`): 200
-- `WIRESTREAM_TRANSACTION_MS` (`--transaction-ms`): 50: a transaction commits what was
-  processed once this much processing went into it, so under a backlog output appears
-  every N ms rather than once per fetch (at most `batch_size` records either way)
+- `WIRESTREAM_TRANSACTION_MS` (`--transaction-ms`): 50: a partition's first transaction
+  after it was caught up commits once this much processing went into it, so output appears
+  within tens of milliseconds of a backlog arriving rather than once per fetch
+- `WIRESTREAM_TRANSACTION_MAX_MS` (`--transaction-max-ms`): 500: while the backlog lasts each
+  transaction may take twice as long as the one before, up to this, so commits (a dozen
+  broker requests each) do not eat the throughput
 - `WIRESTREAM_MAX_IN_FLIGHT` (`--max-in-flight`): 1000 unacknowledged sends
 - `WIRESTREAM_SESSION_TIMEOUT_MS` (`--session-timeout-ms`): 10000
 - `WIRESTREAM_HEARTBEAT_INTERVAL_MS` (`--heartbeat-interval-ms`): 3000
@@ -140,7 +143,8 @@ class Settings:
     guarantee: Guarantee = "exactly_once"
     batch_size: int = 500  # max records per fetch (getmany max_records)
     batch_timeout_ms: int = 200  # how long a fetch waits for records
-    transaction_ms: int = 50  # exactly-once: commit what is processed at least this often
+    transaction_ms: int = 50  # exactly-once: a transaction's time bound when caught up
+    transaction_max_ms: int = 500  # ... doubling per transaction under a backlog, up to this
     max_in_flight: int = 1000  # unacknowledged sends before the producer side waits
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
@@ -201,8 +205,8 @@ def _checked(settings: Settings) -> Settings:
         raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}")
     if settings.batch_size < 1 or settings.max_in_flight < 1:
         raise ValueError("batch size and max in-flight must be at least 1")
-    if settings.transaction_ms < 0:
-        raise ValueError("transaction ms must be 0 or more")
+    if not 0 <= settings.transaction_ms <= settings.transaction_max_ms:
+        raise ValueError("transaction ms must be 0 or more, and at most transaction max ms")
     if not 0 <= settings.metrics_port <= 65535:
         raise ValueError("metrics port must be 0..65535")
     return settings
@@ -216,6 +220,7 @@ _ENV_FIELDS = {
     "batch_size": "BATCH_SIZE",
     "batch_timeout_ms": "BATCH_TIMEOUT_MS",
     "transaction_ms": "TRANSACTION_MS",
+    "transaction_max_ms": "TRANSACTION_MAX_MS",
     "max_in_flight": "MAX_IN_FLIGHT",
     "session_timeout_ms": "SESSION_TIMEOUT_MS",
     "heartbeat_interval_ms": "HEARTBEAT_INTERVAL_MS",
@@ -295,6 +300,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     kafka.add_argument("--batch-timeout-ms", type=int, help="how long a fetch waits")
     kafka.add_argument(
         "--transaction-ms", type=int, help="exactly-once: commit what is processed every N ms"
+    )
+    kafka.add_argument(
+        "--transaction-max-ms", type=int, help="... growing under a backlog up to N ms"
     )
     kafka.add_argument("--max-in-flight", type=int, help="unacknowledged sends before waiting")
     kafka.add_argument("--session-timeout-ms", type=int)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -44,6 +44,27 @@ def retry_delay(failures: int, fenced: bool, session_timeout_ms: int) -> float:
     if fenced:
         return 2 * session_timeout_ms / 1000
     return min(BACKOFF_FIRST_S * 2 ** (failures - 1), BACKOFF_MAX_S)
+
+
+@dataclass(slots=True)
+class TransactionBound:
+    """How long a partition's next transaction may take, in seconds of processing: `first_s`
+    once the partition is caught up, so output follows new records within tens of ms; twice
+    the last one's while a backlog lasts, up to `max_s`, so a long backlog is drained in few
+    transactions (each costs a dozen broker requests and their CPU)."""
+
+    first_s: float
+    max_s: float
+    seconds: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.seconds = self.first_s
+
+    def ended_by_time(self) -> None:
+        self.seconds = min(self.seconds * 2, self.max_s)
+
+    def caught_up(self) -> None:
+        self.seconds = self.first_s
 
 
 @dataclass(slots=True)

@@ -15,9 +15,11 @@ Exactly-once (default): consumers read `read_committed`; each owned input partit
 transactional producer (`transactional_id = f"{group}.{topic}.{partition}"`, so initializing it
 on assignment fences a previous owner that is still alive: aiokafka commits offsets by group
 id only, without a generation check). One transaction holds the outputs, dead letters,
-changelog records and consumed offsets of a partition's records; it commits once
-`transaction_ms` of processing went into it or the fetched records run out, whichever comes
-first, so a large fetch under a backlog shows its first output after tens of milliseconds.
+changelog records and consumed offsets of a partition's records; it commits once its time
+bound of processing went into it or the fetched records run out, whichever comes first. The
+bound is `transaction_ms` once the partition is caught up, so a backlog's first output appears
+after tens of milliseconds, and doubles per transaction while the backlog lasts, up to
+`transaction_max_ms`, so draining it does not pay a commit every few records.
 
 At-least-once (fallback): one idempotent producer; offsets are committed after every send of
 the batch is acknowledged. A crash may repeat the outputs of the last batch.
@@ -45,7 +47,12 @@ from wirestream.core.config import Settings
 from wirestream.core.http import Health
 from wirestream.core.logging import get_logger
 from wirestream.core.metrics import Metrics
-from wirestream.core.runtime.ownership import BACKOFF_FIRST_S, OwnedPartition, PartitionOwnership
+from wirestream.core.runtime.ownership import (
+    BACKOFF_FIRST_S,
+    OwnedPartition,
+    PartitionOwnership,
+    TransactionBound,
+)
 from wirestream.core.runtime.translate import (
     Binding,
     Message,
@@ -90,6 +97,7 @@ class StageService:
         self._owned = self.ownership.owned
         self._producer: AIOKafkaProducer | None = None  # at-least-once: one for all partitions
         self._lag_updated = 0.0
+        self._bounds: dict[TopicPartition, TransactionBound] = {}  # exactly-once, per partition
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -171,13 +179,17 @@ class StageService:
 
     async def _transact(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         """A partition's fetched records in transactions bounded by time as well as by the
-        fetch: one commits once `transaction_ms` of processing went into it, so under a
-        backlog output appears every few tens of milliseconds, not once per fetch. The next
-        records are processed while it commits (yielding between records lets its round
-        trips progress); a transaction begins only after the one before it committed, and
-        none after a failure, which suspended the partition and dropped its state."""
+        fetch (`TransactionBound`): the first commits after `transaction_ms` of processing,
+        so under a backlog output appears within tens of milliseconds, not once per fetch.
+        The next records are processed while a transaction commits (yielding between records
+        lets its round trips progress); a transaction begins only after the one before it
+        committed, and none after a failure, which suspended the partition and dropped its
+        state."""
         owned = self._owned[tp]
-        bound = self.settings.transaction_ms / 1000
+        bound = self._bounds.get(tp)
+        if bound is None:
+            first, most = self.settings.transaction_ms, self.settings.transaction_max_ms
+            bound = self._bounds[tp] = TransactionBound(first / 1000, most / 1000)
         committing: asyncio.Task[None] | None = None
         outbox, deadline = Outbox(), 0.0
         try:
@@ -187,9 +199,10 @@ class StageService:
                 if not owned.active:
                     return
                 if not outbox.consumed:
-                    deadline = time.monotonic() + bound
+                    deadline = time.monotonic() + bound.seconds
                 self.translator.add(outbox, record)
                 if time.monotonic() >= deadline:
+                    bound.ended_by_time()
                     committing = await self._commit_after(committing, owned, outbox)
                     outbox = Outbox()
             if outbox.consumed:
@@ -200,6 +213,8 @@ class StageService:
             if committing is not None:
                 committing.cancel()
             raise
+        if records[-1].offset + 1 >= (self._consumer.last_stable_offset(tp) or 0):
+            bound.caught_up()
 
     async def _commit_after(
         self, previous: asyncio.Task[None] | None, owned: OwnedPartition, outbox: Outbox
