@@ -48,8 +48,8 @@ def retry_delay(failures: int, fenced: bool, session_timeout_ms: int) -> float:
 
 @dataclass(slots=True)
 class TransactionBound:
-    """How long a partition's next transaction may take, in seconds of processing: `first_s`
-    once the partition is caught up, so output follows new records within tens of ms; twice
+    """How long the next round of transactions may take, in seconds of processing: `first_s`
+    once the service is caught up, so output follows new records within tens of ms; twice
     the last one's while a backlog lasts, up to `max_s`, so a long backlog is drained in few
     transactions (each costs a dozen broker requests and their CPU)."""
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -97,7 +98,8 @@ class StageService:
         self._owned = self.ownership.owned
         self._producer: AIOKafkaProducer | None = None  # at-least-once: one for all partitions
         self._lag_updated = 0.0
-        self._bounds: dict[TopicPartition, TransactionBound] = {}  # exactly-once, per partition
+        first_s, max_s = settings.transaction_ms / 1000, settings.transaction_max_ms / 1000
+        self._bound = TransactionBound(first_s, max_s)  # exactly-once
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -173,59 +175,39 @@ class StageService:
             return
         self.metrics.batch_size.labels(self._service).observe(sum(map(len, batches.values())))
         if self.settings.exactly_once:
-            await asyncio.gather(*(self._transact(tp, rs) for tp, rs in batches.items()))
+            await self._transact(batches)
         else:
             await self._send_and_commit(batches)
 
-    async def _transact(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        """A partition's fetched records in transactions bounded by time as well as by the
-        fetch (`TransactionBound`): the first commits after `transaction_ms` of processing,
-        so under a backlog output appears within tens of milliseconds, not once per fetch.
-        The next records are processed while a transaction commits (yielding between records
-        lets its round trips progress); a transaction begins only after the one before it
-        committed, and none after a failure, which suspended the partition and dropped its
-        state."""
-        owned = self._owned[tp]
-        bound = self._bounds.get(tp)
-        if bound is None:
-            first, most = self.settings.transaction_ms, self.settings.transaction_max_ms
-            bound = self._bounds[tp] = TransactionBound(first / 1000, most / 1000)
-        committing: asyncio.Task[None] | None = None
-        outbox, deadline = Outbox(), 0.0
-        try:
-            for record in records:
-                if committing is not None and not committing.done():
-                    await asyncio.sleep(0)
-                if not owned.active:
-                    return
-                if not outbox.consumed:
-                    deadline = time.monotonic() + bound.seconds
-                self.translator.add(outbox, record)
-                if time.monotonic() >= deadline:
-                    bound.ended_by_time()
-                    committing = await self._commit_after(committing, owned, outbox)
-                    outbox = Outbox()
-            if outbox.consumed:
-                committing = await self._commit_after(committing, owned, outbox)
-            if committing is not None:
-                await committing
-        except asyncio.CancelledError:
-            if committing is not None:
-                committing.cancel()
-            raise
-        if records[-1].offset + 1 >= (self._consumer.last_stable_offset(tp) or 0):
+    async def _transact(self, batches: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """The fetched records in rounds of transactions bounded by time as well as by the
+        fetch (`TransactionBound`): a round processes records of each partition until the
+        bound is spent (one at least, so every partition moves), then commits one transaction
+        per partition, side by side. Under a backlog the first output is visible after one
+        short bound and a commit, not after the whole fetch. Commits run while nothing else
+        does: processing beside them would hold up each of their round trips."""
+        bound = self._bound
+        queues = {tp: deque(records) for tp, records in batches.items()}
+        while queues:
+            deadline = time.monotonic() + bound.seconds
+            outboxes = {}
+            for tp, records in queues.items():
+                outbox = outboxes[tp] = Outbox()
+                self.translator.add(outbox, records.popleft())
+                while records and time.monotonic() < deadline:
+                    self.translator.add(outbox, records.popleft())
+                self.translator.close(outbox, tp.partition)
+            if time.monotonic() >= deadline:
+                bound.ended_by_time()
+            await asyncio.gather(*(self._commit(self._owned[tp], o) for tp, o in outboxes.items()))
+            # Failed partitions are suspended; the one that went first goes last next round.
+            left = [(tp, rs) for tp, rs in queues.items() if rs and self._owned[tp].active]
+            queues = dict(left[1:] + left[:1])
+        if all(
+            rs[-1].offset + 1 >= (self._consumer.last_stable_offset(tp) or 0)
+            for tp, rs in batches.items()
+        ):
             bound.caught_up()
-
-    async def _commit_after(
-        self, previous: asyncio.Task[None] | None, owned: OwnedPartition, outbox: Outbox
-    ) -> asyncio.Task[None] | None:
-        """Once `previous` committed, start committing `outbox`; None if the partition failed."""
-        if previous is not None:
-            await previous
-        if not owned.active:
-            return None
-        self.translator.close(outbox, owned.tp.partition)
-        return asyncio.create_task(self._commit(owned, outbox))
 
     async def _commit(self, owned: OwnedPartition, outbox: Outbox) -> None:
         """One transaction: the outbox's messages and its input offset, or nothing."""
@@ -233,9 +215,11 @@ class StageService:
         assert producer is not None
         try:
             await producer.begin_transaction()
-            await self._send(producer, outbox.messages)
+            unacknowledged = await self._enqueue(producer, outbox.messages)
+            # Added to the transaction while the last sends are in flight: a round trip less.
             offsets = {owned.tp: OffsetAndMetadata(outbox.next_offset, "")}
             await producer.send_offsets_to_transaction(offsets, self.settings.group)
+            await _acknowledged(unacknowledged)
             await producer.commit_transaction()
         except Exception as exc:  # any failure rolls the batch back: never stall
             self.metrics.commit_failures.labels(self._service).inc()
@@ -268,7 +252,14 @@ class StageService:
             self._committed(self._owned[tp], outbox)
 
     async def _send(self, producer: AIOKafkaProducer, messages: Sequence[Message]) -> None:
-        """Send all, waiting for acknowledgements whenever `max_in_flight` are outstanding."""
+        """Send all and wait for every acknowledgement."""
+        await _acknowledged(await self._enqueue(producer, messages))
+
+    async def _enqueue(
+        self, producer: AIOKafkaProducer, messages: Sequence[Message]
+    ) -> list[asyncio.Future]:
+        """Send all, waiting for acknowledgements whenever `max_in_flight` are outstanding;
+        returns the sends not acknowledged yet."""
         pending: list[asyncio.Future] = []
         for m in messages:
             pending.append(
@@ -279,7 +270,7 @@ class StageService:
             if len(pending) >= self.settings.max_in_flight:
                 await _acknowledged(pending)
                 pending.clear()
-        await _acknowledged(pending)
+        return pending
 
     def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
         """Count a batch once it is durable, so a retried batch counts once."""
