@@ -72,6 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, help="interleaved rounds (abchain: default 5; quix: default 3)"
     )
+    parser.add_argument(
+        "--race-stories",
+        type=int,
+        default=1000,
+        help="quix: corpus size of the race (default 1000, the same seed; keeps make bench short)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print, do not write")
     args = parser.parse_args(argv)
@@ -116,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         results["ner"] = call_owner("ner", published)
     if {"kafka", "quix", "runtime"} & set(parts):
-        results.update(run_on_kafka(parts, records, args.quick, args.rate, args.rounds or 3))
+        small = stories <= args.race_stories
+        race = records if small else generate(args.seed, args.race_stories).records()
+        results.update(run_on_kafka(parts, records, race, args.quick, args.rate, args.rounds or 3))
     return finish(results, args.output, write=not args.no_write)
 
 
@@ -234,9 +242,15 @@ def run_inprocess(
 
 
 def run_on_kafka(
-    parts: list[str], records: list[bytes], quick: bool, rate: int, rounds: int
+    parts: list[str],
+    records: list[bytes],
+    race: list[bytes],
+    quick: bool,
+    rate: int,
+    rounds: int,
 ) -> dict[str, Any]:
-    """The parts that need a broker, on one broker: end to end, the Quix race, the runtime."""
+    """The parts that need a broker, on one broker: end to end over `records`, the Quix race
+    over `race` (the same corpus, or a smaller one of the same seed), the runtime."""
     from bench import endtoend
 
     report.progress("end to end: expected outputs from the in-process chain ...")
@@ -248,7 +262,8 @@ def run_on_kafka(
         if "quix" in parts:
             from bench import quixrace
 
-            out["quix"] = quixrace.run(expected, broker, rounds)
+            raced = expected if race is records else endtoend.expected_outputs(race)
+            out["quix"] = quixrace.run(raced, broker, rounds)
         if "runtime" in parts:
             from bench import runtime
 
