@@ -54,7 +54,7 @@ chaos: install
 # Not in CI: the three services at a steady rate with a small dedup window, RSS, lag and p99
 # sampled (bench/soak.py); SOAK_MINUTES=30 is the issue's length.
 SOAK_MINUTES ?= 30
-SOAK_RATE ?= 20
+SOAK_RATE ?= 4
 soak: install
 	mkdir -p .run
 	nice $(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) | tee .run/soak.json

@@ -1,7 +1,7 @@
 """Soak: the three services (exactly-once) at a steady offered rate for a long time, with a
 small dedup window that fills and evicts. Samples every service's RSS and each consumer
 group's lag, and reports latency percentiles per window, the RSS slope after warm-up and the
-largest lag. Not in CI: `make soak` (`python -m bench.soak --minutes 30 --rate 20`).
+largest lag. Not in CI: `make soak` (`python -m bench.soak --minutes 30 --rate 4`).
 
 The raw records cycle through a generated corpus, each send with a fresh envelope id (so
 every send is a new raw record, and a story seen a cycle earlier is new again once the
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.soak", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--rate", type=float, default=20.0, help="raw records offered per second")
+    parser.add_argument("--rate", type=float, default=4.0, help="raw records offered per second")
     parser.add_argument("--dedup-entries", type=int, default=500, help="dedup window per partition")
     parser.add_argument("--seed", type=int, default=83)
     args = parser.parse_args(argv)
