@@ -10,10 +10,11 @@ reported as not available. Alone: `python -m bench --only ner --no-write [--quic
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wirestream.enricher.entities import NamedEntities
-from wirestream.enricher.entities_model import recogniser
+from wirestream.enricher.entities_model import Recogniser, recogniser, sentences
 from wirestream.enricher.entities_training import CORPORA, data_dir, evaluate, read_conll
 from wirestream.enricher.text import ItemText
 
@@ -21,7 +22,7 @@ _REPEAT = 3  # best of: the machine is shared
 
 
 def run(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"cost": cost(items), "conll": conll_scores()}
+    return {"cost": cost(items), "decoding": decoding(items), "conll": conll_scores()}
 
 
 def cost(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,6 +57,67 @@ def cost(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+Tagger = Callable[[str, Sequence[Sequence[str]]], list[list[str]]]
+
+
+def decoding(items: list[dict[str, Any]], rounds: int = 5) -> dict[str, Any]:
+    """The model's labelling alone, CRFsuite's own tagger (the attribute strings of each
+    word) against the decoder of the summed weights, interleaved rounds on the same items'
+    sentences; CPU µs per word (median of rounds) and labels that differ."""
+    model = recogniser()
+    documents = [  # as Recogniser.mentions splits an item: headline and body
+        (
+            item["language"],
+            [
+                [token.text for token in sentence]
+                for passage in (text.headline, text.body)
+                for sentence in sentences(passage, item["language"])
+            ],
+        )
+        for item in items
+        if item.get("language") in model.languages
+        for text in [ItemText(item)]
+    ]
+    words = sum(len(s) for _, document in documents for s in document)
+    paths: dict[str, Tagger] = {"crfsuite": model.crfsuite_labels, "decoder": model.model_labels}
+    labels = {name: label_all(tag, documents) for name, tag in paths.items()}  # warms caches
+    seconds: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, tag in paths.items():
+            started = time.process_time()
+            label_all(tag, documents)
+            seconds[name].append(time.process_time() - started)
+    median = {name: sorted(runs)[len(runs) // 2] for name, runs in seconds.items()}
+    return {
+        "documents": len(documents),
+        "words": words,
+        **{f"{name}_us_per_word": round(median[name] / words * 1e6, 2) for name in paths},
+        "speedup": round(median["crfsuite"] / median["decoder"], 2),
+        "labels_differing": differing(labels["crfsuite"], labels["decoder"]),
+    }
+
+
+def label_all(tag: Tagger, documents: list[tuple[str, list[list[str]]]]) -> list[list[list[str]]]:
+    return [tag(language, document) for language, document in documents]
+
+
+def differing(expected: list[list[list[str]]], got: list[list[list[str]]]) -> int:
+    return sum(
+        want != have
+        for document, other in zip(expected, got, strict=True)
+        for sentence, other_sentence in zip(document, other, strict=True)
+        for want, have in zip(sentence, other_sentence, strict=True)
+    )
+
+
+def agreement(model: Recogniser, language: str, documents: list[list[list[str]]]) -> int:
+    """Labels of a CoNLL test split where the decoder and CRFsuite's tagger differ."""
+    return differing(
+        label_all(model.crfsuite_labels, [(language, d) for d in documents]),
+        label_all(model.model_labels, [(language, d) for d in documents]),
+    )
+
+
 def conll_scores() -> dict[str, Any]:
     """Mention-level and per-document name-set scores of each shipped model on its test
     split, and the words per CPU second of tagging it."""
@@ -79,5 +141,8 @@ def conll_scores() -> dict[str, Any]:
             "people_set_f1": result["name_sets"]["PER"]["f1"],
             "organisations_set_f1": result["name_sets"]["ORG"]["f1"],
             "words_per_cpu_s": round(result["words"] / seconds) if seconds else None,
+            "labels_unlike_crfsuite": agreement(
+                model, language, [[words for words, _ in d] for d in documents]
+            ),
         }
     return scores

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 
 import py3langid
+import pycrfsuite
 import pytest
 from enricher_fixtures import FIXTURES, page_items, wire_item
 
 from wirestream.enricher.entities import NamedEntities
+from wirestream.enricher.entities_model import read_weights, recogniser, sentences
 from wirestream.enricher.text import ItemText
 
 
@@ -224,3 +226,46 @@ def test_rules_acronyms_are_case_sensitive_and_suffixes_make_organisations():
 def test_rules_country_words_and_sentence_starts_are_not_names():
     found = entities(rules_item("De Russische Federatie. Zeker 31 politiemensen. In Turijn."))
     assert found == {"people": [], "organisations": [], "places": [], "mentions": []}
+
+
+REAL = FIXTURES.parent / "real"
+
+
+@pytest.mark.parametrize("language", sorted(recogniser().languages))
+def test_the_decoder_labels_real_copy_as_crfsuites_tagger_does(language):
+    # Real agency copy (tests/fixtures/real, provenance in its manifest), every sentence of
+    # each item one document, as Recogniser.mentions reads it.
+    model = recogniser()
+    manifest = json.loads((REAL / "manifest.json").read_text("utf-8"))
+    documents = [
+        [
+            [token.text for token in s]
+            for s in sentences((REAL / each["file"]).read_text("utf-8"), language)
+        ]
+        for each in manifest["items"]
+        if each["expected"]["language"] == language
+    ]
+    assert sum(len(s) for document in documents for s in document) > 500
+    for document in documents:
+        assert model.model_labels(language, document) == model.crfsuite_labels(language, document)
+    tagged = [label for d in documents for s in model.model_labels(language, d) for label in s]
+    assert {"B-PER", "B-ORG", "B-LOC"} <= set(tagged)
+
+
+def test_the_decoder_reads_labels_and_weights_from_the_model_file():
+    model = recogniser()
+    for language, path in model.models.items():
+        weights = read_weights(path)
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(path))
+        assert list(weights.labels) == tagger.labels()
+        dump = tagger.info()
+        assert len(weights.attributes) == len(dump.attributes), language
+        for (attribute, label), weight in list(dump.state_features.items())[:500]:
+            row = weights.attributes[attribute]
+            assert weights.state[row, weights.labels.index(label)] == pytest.approx(
+                weight, abs=1e-6
+            )
+        for (source, target), weight in dump.transitions.items():
+            ids = weights.labels.index(source), weights.labels.index(target)
+            assert weights.transitions[ids] == pytest.approx(weight, abs=1e-6)

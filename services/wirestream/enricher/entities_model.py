@@ -17,12 +17,14 @@ sentence-initial common words and all-caps emphasis from names.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pycrfsuite
 
 from wirestream.core.folding import fold
@@ -38,7 +40,7 @@ _TOKEN_EN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-.&]\w+|['’](?![sS]\b)\w+)*
 _POSSESSIVE_SPLIT = frozenset({"en"})
 _SENTENCE_END = frozenset(".!?")
 _LINE = re.compile(r"[^\n]+")
-_WINDOW = (-2, -1, 1, 2)
+WINDOW = (-2, -1, 1, 2)  # the neighbours whose attributes a word carries
 MODELS = "models"
 LABELS = ("PER", "ORG", "LOC", "MISC")
 
@@ -143,15 +145,17 @@ def lexicons() -> Lexicons:
 
 
 class Features:
-    """CRFsuite attributes of each token. A word's own attributes and its attributes as a
-    neighbour depend only on the word, so they are computed once per word type."""
+    """CRFsuite attributes of each token, defined once for training (attribute strings) and
+    tagging (their summed weights): a word's own attributes, its attributes as a neighbour
+    at each offset of the window, and the few that depend on its place in the sentence and
+    the document."""
 
     def __init__(self, lexicons: Lexicons) -> None:
         self._lexicons = lexicons
-        self.own = lru_cache(maxsize=1 << 17)(self._own)
-        self.neighbour = lru_cache(maxsize=1 << 17)(self._neighbour)
+        self._own = lru_cache(maxsize=1 << 17)(self.own)
+        self._neighbour = lru_cache(maxsize=1 << 17)(self.neighbour)
 
-    def _own(self, word: str) -> tuple[str, ...]:
+    def own(self, word: str) -> tuple[str, ...]:
         lower = word.lower()
         folded = fold(word)
         word_shape = shape(word)
@@ -173,30 +177,27 @@ class Features:
             attributes.append("hyphen")
         return tuple(attributes)
 
-    def _neighbour(self, word: str, offset: int) -> tuple[str, ...]:
+    def neighbour(self, word: str, offset: int) -> tuple[str, ...]:
         lower = word.lower()
         attributes = [f"{offset}w={lower}", f"{offset}s={shape(word)}"]
         if offset in (-1, 1):
             attributes.append(f"{offset}x3={lower[-3:]}")
         return tuple(attributes)
 
-    def sentence(
+    def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
     ) -> list[list[str]]:
-        """Attributes of each word of one sentence; the sets are the item's document flags."""
-        xseq = []
+        """Attributes of each word that depend on more than the word: sentence start and
+        end, the bigrams with its neighbours, the item's document flags."""
+        contexts = []
         last = len(words) - 1
         lowered = [word.lower() for word in words]
         for i, word in enumerate(words):
-            attributes = list(self.own(word))
+            attributes = []
             if i == 0:
                 attributes.append("bos")
             if i == last:
                 attributes.append("eos")
-            for offset in _WINDOW:
-                j = i + offset
-                if 0 <= j <= last:
-                    attributes.extend(self.neighbour(words[j], offset))
             if i > 0:
                 attributes.append(f"b-1={lowered[i - 1]}|{lowered[i]}")
             if i < last:
@@ -204,10 +205,172 @@ class Features:
             if word[:1].isupper():
                 if lowered[i] in lower_in_doc:
                     attributes.append("doc:lower")
-                if word.lower() in midcap_in_doc:
+                if lowered[i] in midcap_in_doc:
                     attributes.append("doc:midcap")
-            xseq.append(attributes)
-        return xseq
+            contexts.append(attributes)
+        return contexts
+
+    def sentence(
+        self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
+    ) -> list[list[str]]:
+        """Attributes of each word of one sentence; the sets are the item's document flags."""
+        last = len(words) - 1
+        return [
+            [
+                *self._own(word),
+                *(
+                    attribute
+                    for offset in WINDOW
+                    if 0 <= i + offset <= last
+                    for attribute in self._neighbour(words[i + offset], offset)
+                ),
+                *context,
+            ]
+            for i, (word, context) in enumerate(
+                zip(words, self.context(words, lower_in_doc, midcap_in_doc), strict=True)
+            )
+        ]
+
+
+_HEADER = struct.Struct("<4sI4s9I")  # CRFsuite's crf1d model file header
+_FEATURE = struct.Struct("<IIId")  # type (0 state, 1 transition), source, destination, weight
+_TYPES = 1 << 15  # word types whose summed weights are kept (~12 MB); then start over
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """A CRFsuite model's parameters: label names by id, each attribute's weight per label
+    (a row of `state`), and the label-to-label transition weights."""
+
+    labels: tuple[str, ...]
+    attributes: dict[str, int]
+    state: np.ndarray
+    transitions: np.ndarray
+
+
+def read_weights(path: Path) -> Weights:
+    """The exact weights from the model file (the tagger's dump rounds them to six
+    decimals, which would change labels); names by id from the dump."""
+    data = path.read_bytes()
+    magic, _, kind, _, _, num_labels, num_attributes, features, *_ = _HEADER.unpack_from(data)
+    if magic != b"lCRF" or kind != b"FOMC" or data[features : features + 4] != b"FEAT":
+        raise ValueError(f"{path}: not a CRFsuite linear-chain model")
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(path))
+    dump = tagger.info()
+    labels = sorted(dump.labels, key=lambda name: int(dump.labels[name]))
+    state = np.zeros((num_attributes, num_labels))
+    transitions = np.zeros((num_labels, num_labels))
+    (count,) = struct.unpack_from("<I", data, features + 8)
+    for kind_id, source, destination, weight in _FEATURE.iter_unpack(
+        data[features + 12 : features + 12 + count * _FEATURE.size]
+    ):
+        (transitions if kind_id else state)[source, destination] = weight
+    attributes = {name: int(aid) for name, aid in dump.attributes.items()}
+    return Weights(tuple(labels), attributes, state, transitions)
+
+
+class Decoder:
+    """Labels of sentences by one model, as CRFsuite's tagger gives them, for a fraction
+    of its cost: a word type's summed weights (its own attributes, and its attributes as a
+    neighbour at each offset) are computed once, so a token costs a lookup plus its few
+    context attributes, and Viterbi runs over all sentences of a document at once."""
+
+    def __init__(self, weights: Weights, features: Features) -> None:
+        self.labels = weights.labels
+        self._weights = weights
+        self._features = features
+        self._into = np.ascontiguousarray(weights.transitions.T)
+        self._types: dict[str, int] = {}
+        # Row of a word type: its own weights, then as a neighbour at each WINDOW offset.
+        self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
+
+    def _summed(self, attributes: Iterable[str]) -> np.ndarray:
+        rows = [row for a in attributes if (row := self._weights.attributes.get(a)) is not None]
+        return self._weights.state[rows].sum(axis=0)
+
+    def _type_ids(self, words: Sequence[str]) -> list[int]:
+        """Row of each word's summed weights; row 0 (all zero) stands for no word."""
+        new = {word for word in words if word not in self._types}
+        if len(self._types) + len(new) > max(_TYPES, len(new)):
+            self._types.clear()
+            new = set(words)
+        needed = 1 + len(self._types) + len(new)
+        if needed > len(self._scores):
+            grown = np.zeros((max(needed, 2 * len(self._scores)), *self._scores.shape[1:]))
+            grown[: len(self._scores)] = self._scores
+            self._scores = grown
+        for word in new:
+            row = self._scores[1 + len(self._types)]
+            row[0] = self._summed(self._features.own(word))
+            for slot, offset in enumerate(WINDOW, 1):
+                row[slot] = self._summed(self._features.neighbour(word, offset))
+            self._types[word] = 1 + len(self._types)
+        return [self._types[word] for word in words]
+
+    def emissions(
+        self, sentences: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
+    ) -> np.ndarray:
+        """Score of each label at each word, [place in sentence, sentence, label]: sentences
+        padded to the longest, words of the window beyond a sentence's ends on row 0."""
+        reach = max(WINDOW)
+        width = max(map(len, sentences)) + 2 * reach
+        types = np.zeros((len(sentences), width), np.intp)
+        for row, (sentence, ids) in enumerate(
+            zip(sentences, map(self._type_ids, sentences), strict=True)
+        ):
+            types[row, reach : reach + len(sentence)] = ids
+        longest = width - 2 * reach
+        scores = self._scores[types[:, reach : reach + longest].T, 0]
+        for slot, offset in enumerate(WINDOW, 1):
+            scores += self._scores[types[:, reach + offset : reach + offset + longest].T, slot]
+        known = self._weights.attributes
+        at: list[int] = []  # flat (place, sentence) index of each known context attribute
+        rows: list[int] = []
+        for s, sentence in enumerate(sentences):
+            for place, context in enumerate(self._features.context(sentence, lower, midcap)):
+                for attribute in context:
+                    if (row := known.get(attribute)) is not None:
+                        at.append(place * len(sentences) + s)
+                        rows.append(row)
+        flat = scores.reshape(-1, len(self.labels))
+        np.add.at(flat, np.array(at, np.intp), self._weights.state[rows])
+        return scores
+
+    def tag(
+        self, document: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
+    ) -> list[list[str]]:
+        """Label of each word, the best path of each sentence; ties go to the lower label
+        id, as in CRFsuite's Viterbi."""
+        # Longest first, so the sentences still running at each place are a leading slice.
+        sentences = sorted((s for s in document if s), key=len, reverse=True)
+        if not sentences:
+            return [[] for _ in document]
+        scores = self.emissions(sentences, lower, midcap)
+        lengths = [len(sentence) for sentence in sentences]
+        running = np.searchsorted(-np.array(lengths), -np.arange(lengths[0]))  # len > place
+        labels = len(self.labels)
+        back = np.zeros((lengths[0], len(sentences), labels), np.intp)
+        paths = np.empty((len(sentences), labels, labels))  # [sentence, to, from]
+        flat = paths.reshape(-1)
+        # Where each (sentence, to) row of `paths` starts, flat: the max is gathered at the
+        # argmax (numpy's max reduction costs several times its argmax on arrays this small).
+        rows = np.arange(len(sentences) * labels).reshape(len(sentences), labels) * labels
+        alpha = scores[0].copy()
+        for place in range(1, lengths[0]):
+            n = running[place]
+            np.add(alpha[:n, None, :], self._into, out=paths[:n])
+            best = paths[:n].argmax(axis=2, out=back[place, :n])
+            np.add(flat[rows[:n] + best], scores[place, :n], out=alpha[:n])
+        label = alpha.argmax(axis=1).tolist()
+        back_lists = back.tolist()
+        tagged: dict[int, list[str]] = {}
+        for s, length in enumerate(lengths):
+            path = [label[s]]
+            for place in range(length - 1, 0, -1):
+                path.append(back_lists[place][s][path[-1]])
+            tagged[id(sentences[s])] = [self.labels[i] for i in reversed(path)]
+        return [tagged[id(sentence)] if sentence else [] for sentence in document]
 
 
 def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], frozenset[str]]:
@@ -242,12 +405,12 @@ class Recogniser:
 
     def __init__(self, models: dict[str, Path], features: Features) -> None:
         self.languages = frozenset(models)
-        self._features = features
+        self.models = dict(models)
+        self.features = features
+        self._decoders = {
+            language: Decoder(read_weights(path), features) for language, path in models.items()
+        }
         self._taggers: dict[str, pycrfsuite.Tagger] = {}
-        for language, path in models.items():
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(path))
-            self._taggers[language] = tagger
 
     def mentions(self, language: str, passages: Sequence[str]) -> list[list[Mention]]:
         """Mentions in each passage (e.g. headline and body) of one document, by offset."""
@@ -265,10 +428,21 @@ class Recogniser:
 
     def tag_words(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
         """BIO labels of the tokenized sentences of one document."""
+        return propagate(document, self.model_labels(language, document))
+
+    def model_labels(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The model's own labels of each sentence, before one-name-one-type."""
+        return self._decoders[language].tag(document, *document_flags(document))
+
+    def crfsuite_labels(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The same labels by CRFsuite's own tagger: the reference the decoder is checked
+        and timed against."""
+        if language not in self._taggers:
+            self._taggers[language] = pycrfsuite.Tagger()
+            self._taggers[language].open(str(self.models[language]))
         tagger = self._taggers[language]
-        lower, midcap = document_flags(document)
-        labels = [tagger.tag(self._features.sentence(words, lower, midcap)) for words in document]
-        return propagate(document, labels)
+        flags = document_flags(document)
+        return [tagger.tag(self.features.sentence(words, *flags)) for words in document]
 
 
 def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> list[list[str]]:
