@@ -273,7 +273,18 @@ class Services:
             "pipeline": self.topics.raw,
         }
         for service in which:
-            await caught_up(self.bootstrap, self.group(service), inputs[service], timeout)
+            try:
+                await caught_up(self.bootstrap, self.group(service), inputs[service], timeout)
+            except AssertionError as behind:
+                # A service that exited is the likeliest cause: say so with its last words.
+                last = {
+                    name: [line for line in p.lines if line.get("level") != "info"][-5:]
+                    for name, p in self.running.items()
+                    if p.process is not None and p.process.returncode is not None
+                }
+                raise AssertionError(
+                    f"{behind}; exited: {self.exited()}; last lines: {last}"
+                ) from behind
 
     def exited(self) -> dict[str, int]:
         """Instances that are no longer running although nobody stopped them: name -> code."""
