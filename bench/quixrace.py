@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from aiokafka import ConsumerRecord
 from bench import endtoend
 from bench.endtoend import Broker, Expected, Service
 from bench.quix_peer import BATCH, COMMIT_INTERVAL_S, LINGER_MS
-from bench.report import progress
+from bench.report import median_of, progress
 from wirestream.core.topics import PipelineTopics
 
 SIDES = {
@@ -173,7 +172,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_mib",
     )
     medians = {
-        side: {key: _median([r.get(key) for r in runs if r["side"] == side]) for key in keys}
+        side: {key: median_of((r.get(key) for r in runs if r["side"] == side), 3) for key in keys}
         for side in SIDES
     }
     ratios: dict[str, list[float]] = {"throughput": [], "broker_cpu": [], "service_cpu": []}
@@ -193,17 +192,12 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "medians": medians,
         "ratios": ratios,
-        "median_ratios": {name: _median(values) for name, values in ratios.items()},
+        "median_ratios": {name: median_of(values, 3) for name, values in ratios.items()},
     }
 
 
 def _ratio(ours: float | None, peer: float | None) -> float | None:
     return round(ours / peer, 3) if ours and peer else None
-
-
-def _median(values: list[Any]) -> float | None:
-    present = [v for v in values if v is not None]
-    return round(statistics.median(present), 3) if present else None
 
 
 def _setup(expected: Expected, on: Broker) -> str:

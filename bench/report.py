@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,12 @@ END = "<!-- bench:results:end -->"
 
 def progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def median_of(values: Iterable[float | None], digits: int) -> float | None:
+    """The median of the values present (a run may lack a figure), rounded; None if none."""
+    present = [value for value in values if value is not None]
+    return round(statistics.median(present), digits) if present else None
 
 
 def machine() -> dict[str, str]:

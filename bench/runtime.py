@@ -17,14 +17,13 @@ Latency at a fixed offered rate, before and after, is in the `kafka` part
 from __future__ import annotations
 
 import asyncio
-import statistics
 from typing import Any
 
 from aiokafka import ConsumerRecord
 
 from bench import endtoend
 from bench.endtoend import PER_FETCH, Broker, Expected
-from bench.report import progress
+from bench.report import median_of, progress
 
 VARIANTS = {  # name -> (services, their environment)
     "time-bounded transactions (default)": (("pipeline",), {}),
@@ -108,11 +107,6 @@ def _visibility(t0: float, reads: list[float]) -> dict[str, Any]:
     }
 
 
-def _median(rows: list[dict[str, Any]], key: str) -> float | None:
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return round(statistics.median(values), 1) if values else None
-
-
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Medians per variant, and the ratios the issue asks for, per round then their median."""
     keys = (
@@ -125,14 +119,17 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "items_per_cpu_s",
         "broker_cpu_us_per_item",
     )
-    medians = {name: {k: _median(rows, k) for k in keys} for name, rows in runs.items()}
+    medians = {
+        name: {k: median_of((r.get(k) for r in rows), 1) for k in keys}
+        for name, rows in runs.items()
+    }
     default, before, services = (runs[name] for name in VARIANTS)
 
     def ratio(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> float | None:
         per_round = [
             x[key] / y[key] for x, y in zip(a, b, strict=True) if x.get(key) and y.get(key)
         ]
-        return round(statistics.median(per_round), 3) if per_round else None
+        return median_of(per_round, 3)
 
     return {
         "medians": medians,
