@@ -41,7 +41,7 @@ from wirestream.geo import gazetteer
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’.&]\w+)*|[^\w\s]")
 _TOKEN_EN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-.&]\w+|['’](?![sS]\b)\w+)*|['’][sS]\b|[^\w\s]")
 _POSSESSIVE_SPLIT = frozenset({"en"})
-_SENTENCE_END = frozenset(".!?")
+SENTENCE_END = frozenset(".!?")  # tokens that end a sentence
 _LINE = re.compile(r"[^\n]+")
 WINDOW = (-2, -1, 1, 2)  # the neighbours whose attributes a word carries
 MODELS = "models"
@@ -79,7 +79,7 @@ def sentences(text: str, language: str) -> Iterator[list[Token]]:
         sentence: list[Token] = []
         for token in tokens(line.group(), language):
             sentence.append(Token(token.text, token.start + line.start(), token.end + line.start()))
-            if token.text in _SENTENCE_END:
+            if token.text in SENTENCE_END:
                 yield sentence
                 sentence = []
         if sentence:

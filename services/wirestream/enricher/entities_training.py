@@ -29,6 +29,7 @@ import pycrfsuite
 
 from wirestream.enricher.entities_model import (
     LABELS,
+    SENTENCE_END,
     Features,
     Recogniser,
     document_flags,
@@ -214,7 +215,6 @@ def iob2(labels: Sequence[str]) -> list[str]:
 
 
 _TYPES = frozenset(LABELS)
-_SENTENCE_END = frozenset(".!?")
 STREAM_DOCUMENT = 20  # sentences per document of a file without sentence or document breaks
 STREAM_SENTENCE = 60  # words at most in a sentence of such a file
 
@@ -290,7 +290,7 @@ def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
         words.append(word)
         labels.append(label)
         following = stream[i + 1][1] if i + 1 < len(stream) else "O"
-        if (word in _SENTENCE_END or len(words) >= STREAM_SENTENCE) and following[:2] != "I-":
+        if (word in SENTENCE_END or len(words) >= STREAM_SENTENCE) and following[:2] != "I-":
             sentences.append((words, iob2(labels)))
             words, labels = [], []
     if words:
