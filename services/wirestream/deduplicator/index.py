@@ -203,7 +203,8 @@ class StoryIndex:
             # its article), so the story's other versions are scanned only when it has not.
             unseen = query.difference(state.hashes(entry.shingles))
             if unseen:
-                unseen.difference_update(*(state.hashes(v.shingles) for v in versions))
+                others = (v for v in versions if v is not entry)
+                unseen.difference_update(*(state.hashes(v.shingles) for v in others))
             novel = len(unseen)
         story_agencies = {code for version in versions for code in version.agencies}
         status = status_of_match(novel, item.agencies, story_agencies, self.config)
