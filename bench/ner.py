@@ -15,7 +15,7 @@ from typing import Any
 
 from wirestream.enricher.entities import NamedEntities
 from wirestream.enricher.entities_model import Recogniser, recogniser, sentences
-from wirestream.enricher.entities_training import CORPORA, data_dir, evaluate, read_conll
+from wirestream.enricher.entities_training import CONLL, data_dir, evaluate, read_conll
 from wirestream.enricher.text import ItemText
 
 _REPEAT = 3  # best of: the machine is shared
@@ -124,7 +124,7 @@ def conll_scores() -> dict[str, Any]:
     model = recogniser()
     scores: dict[str, Any] = {}
     for language in sorted(model.languages):
-        path = data_dir() / CORPORA[language][2]
+        path = data_dir() / CONLL[language].test[0]
         if not path.exists():
             scores[language] = {"missing": str(path)}
             continue

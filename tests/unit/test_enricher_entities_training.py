@@ -50,6 +50,13 @@ def test_conll_files_read_as_documents_of_iob2_sentences(tmp_path: Path):
     assert labels == ["B-PER", "I-PER", "O", "B-PER", "B-PER"]
 
 
+def test_a_file_whose_first_document_start_was_dropped_still_reads_documents(tmp_path: Path):
+    # The public English copies begin with the first sentence, not -DOCSTART-.
+    path = tmp_path / "eng.sample"
+    path.write_text(CONLL_2003_STYLE.split("\n", 2)[2], "utf-8")
+    assert [len(document) for document in read_conll(path)] == [2, 1]
+
+
 def test_a_file_without_document_starts_has_one_document_per_sentence(tmp_path: Path):
     path = tmp_path / "esp.sample"
     path.write_text("Madrid B-LOC\n, O\n\nEFE B-ORG\n", "utf-8")

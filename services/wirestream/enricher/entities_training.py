@@ -237,7 +237,8 @@ def read_conll(path: Path) -> list[Document]:
     document: Document = []
     words: list[str] = []
     labels: list[str] = []
-    has_docstart = "-DOCSTART-" in text[:200]
+    # Some copies drop the file's first -DOCSTART- line (the English ones here do).
+    has_docstart = "\n-DOCSTART-" in text or text.startswith("-DOCSTART-")
 
     def end_sentence() -> None:
         nonlocal words, labels
