@@ -11,7 +11,8 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from service_harness import (
     ServeProcess,
     TopicReader,
@@ -373,6 +374,48 @@ async def test_a_fenced_producer_commits_nothing_and_the_partition_is_taken_back
         3,
     ]
     assert aborts >= 1 and retries >= 1
+
+
+async def test_a_join_refused_at_start_up_is_retried_and_the_service_goes_on(kafka_bootstrap):
+    """The coordinator refuses the service's first join: here a member of another assignment
+    protocol holds the group; on a fresh or loaded cluster, a coordinator still loading or short
+    of in-sync replicas refuses it so. The service retries, as it does a refusal once running,
+    and processes once it is in. (It used to end at start-up: aiokafka's `start()`, subscribed,
+    raises whatever the first join met.)"""
+    page = envelope((PAGES / "nl_binnenland.txt").read_text())
+    per_page = len(normalized([page]))
+    topics = await fresh_topics(kafka_bootstrap, "refused", partitions=1)
+    settings = service_settings(kafka_bootstrap, topics, "normalizer")
+    await produce(kafka_bootstrap, topics.raw, [(b"s", page)])
+    squatter = AIOKafkaConsumer(
+        topics.raw,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=settings.group,
+        partition_assignment_strategy=(RangePartitionAssignor,),  # the service: round robin
+        enable_auto_commit=False,
+    )
+    await squatter.start()
+    try:
+        async with (
+            running(settings) as normalizer,
+            TopicReader(kafka_bootstrap, topics.items) as out,
+        ):
+            refusals = {"service": "normalizer", "error": "InconsistentGroupProtocolError"}
+
+            def refused() -> float:
+                sample = "wirestream_broker_retries_total"
+                return normalizer.metrics.registry.get_sample_value(sample, refusals) or 0
+
+            await wait_for(lambda: refused() >= 2, "the join refused twice")
+            assert not normalizer.task.done()
+            assert not normalizer.health.ready
+            await squatter.stop()  # leaves the group: the next join gets in
+            await out.until(per_page)
+            await caught_up(kafka_bootstrap, settings.group, topics.raw)
+            assert normalizer.health.ready
+    finally:
+        await squatter.stop()
+    assert len(out.records) == per_page
 
 
 async def test_last_committed_reads_the_tail_as_a_full_read_would(kafka_bootstrap, monkeypatch):

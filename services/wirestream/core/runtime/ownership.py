@@ -210,10 +210,17 @@ class PartitionOwnership(ConsumerRebalanceListener):
                 self._consumer.seek(owned.tp, committed)
                 self._resume(owned, committed)
         if from_start:
-            # One call for all: each waits for the fetcher's next round.
-            await self._consumer.seek_to_beginning(*(owned.tp for owned in from_start))
-            for owned in from_start:
-                self._resume(owned, await self._consumer.position(owned.tp))
+            try:
+                # One call for all: each waits for the fetcher's next round. Both raise an
+                # error the group's coordination left for the consumer's next call.
+                await self._consumer.seek_to_beginning(*(owned.tp for owned in from_start))
+                positions = [await self._consumer.position(owned.tp) for owned in from_start]
+            except Exception as exc:  # as above: retry, never crash
+                for owned in from_start:
+                    await self.suspend(owned, exc)
+            else:
+                for owned, position in zip(from_start, positions, strict=True):
+                    self._resume(owned, position)
 
     async def _start_producer(self, owned: OwnedPartition) -> None:
         tp = owned.tp

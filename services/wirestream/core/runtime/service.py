@@ -117,8 +117,13 @@ class StageService:
         if not self.settings.exactly_once:
             self._producer = AIOKafkaProducer(**self.settings.producer_kwargs())
             await self._producer.start()
-        self._consumer.subscribe([self.binding.input_topic], listener=self.ownership)
+        # Started before it subscribes, so it joins the group in the background: started
+        # subscribed, it waits for the first assignment and raises any error of the join
+        # (a coordinator still loading or short of replicas on a fresh or loaded cluster),
+        # which would end the service. Joining in the loop, the error comes out of the next
+        # fetch, is logged and counted as any later one is, and aiokafka joins again.
         await self._consumer.start()
+        self._consumer.subscribe([self.binding.input_topic], listener=self.ownership)
         self._log.info(
             "service_started",
             output_topic=self.binding.output_topic,
@@ -152,15 +157,19 @@ class StageService:
             fetched = await self._consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_size
             )
-        except KafkaError as exc:
-            self.metrics.broker_retries.labels(self._service, type(exc).__name__).inc()
-            self._log.warning("fetch_failed", error=repr(exc))
+        except KafkaError as exc:  # the broker's, or the group join's: retried
+            self._broker_trouble("fetch_failed", exc)
             await asyncio.sleep(BACKOFF_FIRST_S)
             return
         if fetched:
             async with self.ownership.lock:
                 await self._process(fetched)
         await self._update_lag()
+
+    def _broker_trouble(self, event: str, exc: KafkaError) -> None:
+        """A broker error the service rides out: logged and counted, retried later."""
+        self.metrics.broker_retries.labels(self._service, type(exc).__name__).inc()
+        self._log.warning(event, error=repr(exc))
 
     async def _process(self, fetched: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         batches = {}
@@ -331,7 +340,11 @@ class StageService:
             highwater = self._consumer.highwater(tp)
             if highwater is None:
                 continue
-            position = await self._consumer.position(tp)
+            try:
+                position = await self._consumer.position(tp)
+            except KafkaError as exc:  # a position being reset, an error the join left: later
+                self._broker_trouble("lag_update_failed", exc)
+                return
             self.metrics.lag.labels(self._service, tp.topic, str(tp.partition)).set(
                 max(0, highwater - position)
             )
