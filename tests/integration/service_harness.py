@@ -273,10 +273,14 @@ class ServeProcess:
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
+        """The JSON log lines; any other line (a traceback that got past the logger) as
+        `{"unstructured": text}`, so that a report of the service's last lines shows it."""
         assert self.process is not None and self.process.stdout is not None
         async for line in self.process.stdout:
-            with contextlib.suppress(orjson.JSONDecodeError):
+            try:
                 self.lines.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                self.lines.append({"unstructured": line.decode(errors="replace").rstrip()})
 
     def logged(self, event: str) -> list[dict]:
         return [line for line in self.lines if line.get("event") == event]
