@@ -86,6 +86,7 @@ bench: install
 # on the openly licensed corpora instead (enricher README: their licences and scores).
 NER_CORPUS ?= conll
 train-ner: install
+	$(BIN)/pip install --quiet -e '.[train]'
 	nice $(BIN)/python -m wirestream.enricher.entities_training --corpus $(NER_CORPUS)
 
 # Stops a broker left by `wirestream kafka start --detach` before its record in .run goes.

@@ -4,6 +4,7 @@ and the rules that stand in for languages without a model (the hand-labelled sam
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import py3langid
@@ -12,7 +13,16 @@ import pytest
 from enricher_fixtures import FIXTURES, page_items, wire_item
 
 from wirestream.enricher.entities import NamedEntities
-from wirestream.enricher.entities_model import read_weights, recogniser, sentences
+from wirestream.enricher.entities_model import (
+    Features,
+    clusters_path,
+    language_features,
+    lexicons,
+    read_clusters,
+    read_weights,
+    recogniser,
+    sentences,
+)
 from wirestream.enricher.text import ItemText
 
 
@@ -269,3 +279,23 @@ def test_the_decoder_reads_labels_and_weights_from_the_model_file():
         for (source, target), weight in dump.transitions.items():
             ids = weights.labels.index(source), weights.labels.index(target)
             assert weights.transitions[ids] == pytest.approx(weight, abs=1e-6)
+
+
+def test_word_clusters_give_path_prefixes_as_written_else_capitalised_or_lower_cased(tmp_path):
+    path = clusters_path(tmp_path, "en")
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write("London\t678\nreuters\t294\n")  # 678: path 0110010101, lowest bit first
+    assert read_clusters(path) == {"London": 678, "reuters": 294}
+    features = language_features("en", tmp_path)
+    for word in ("London", "LONDON"):
+        assert {"c4=6", "c6=38", "c10=678", "c20=678"} <= set(features.own(word)), word
+    assert {"1c6=38", "1c20=678"} <= set(features.neighbour("London", 1))
+    assert "c20=294" in features.own("Reuters")
+    assert "c=none" in features.own("Leicestershire")
+    assert not any(a.startswith("c") for a in language_features("nl", tmp_path).own("London"))
+    assert set(Features(lexicons()).own("London")) == set(features.own("London")) - {
+        "c4=6",
+        "c6=38",
+        "c10=678",
+        "c20=678",
+    }

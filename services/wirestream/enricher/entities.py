@@ -80,6 +80,7 @@ class EntityRules:
     organisations: NameIndex
     given_names: frozenset[str]
     role_cues: frozenset[str]
+    titles: frozenset[str]  # words that come off the front of a person's name: role cues too
     not_names: frozenset[str]
     particles: frozenset[str]
     organisation_suffixes: frozenset[str]
@@ -93,6 +94,7 @@ class EntityRules:
             organisations=NameIndex(table["organisations"]),
             given_names=frozenset(map(fold, table["given_names"])),
             role_cues=frozenset(map(fold, table["role_cues"])),
+            titles=frozenset(map(fold, [*table["role_cues"], *table["titles"]])),
             not_names=frozenset(table["not_names"]),
             particles=frozenset(table["particles"]),
             organisation_suffixes=frozenset(map(fold, table["organisation_suffixes"])),
@@ -297,10 +299,10 @@ class NamedEntities:
         return mention.label, None
 
     def _without_role(self, mention: Mention) -> Mention:
-        """A person without a capitalised role word the model took in ("Econoom Indermit
-        Gill" at a sentence start)."""
+        """A person without a capitalised role word or title the model took in ("Econoom
+        Indermit Gill" at a sentence start, "Chairman Powell")."""
         first, _, rest = mention.text.partition(" ")
-        if mention.label != "PER" or not rest or fold_word(first) not in self._rules.role_cues:
+        if mention.label != "PER" or not rest or fold_word(first) not in self._rules.titles:
             return mention
         start = mention.start + len(first) + 1
         return Mention(mention.label, rest, start, mention.end)

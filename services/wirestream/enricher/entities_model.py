@@ -19,9 +19,10 @@ sentence-initial common words and all-caps emphasis from names.
 
 from __future__ import annotations
 
+import gzip
 import re
 import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -45,6 +46,7 @@ SENTENCE_END = frozenset(".!?")  # tokens that end a sentence
 _LINE = re.compile(r"[^\n]+")
 WINDOW = (-2, -1, 1, 2)  # the neighbours whose attributes a word carries
 MODELS = "models"
+CLUSTER_PREFIXES = (4, 6, 10, 20)  # Brown cluster path prefixes a word carries
 LABELS = ("PER", "ORG", "LOC", "MISC")
 
 
@@ -153,8 +155,9 @@ class Features:
     at each offset of the window, and the few that depend on its place in the sentence and
     the document."""
 
-    def __init__(self, lexicons: Lexicons) -> None:
+    def __init__(self, lexicons: Lexicons, clusters: Mapping[str, int] | None = None) -> None:
         self._lexicons = lexicons
+        self._clusters = clusters or {}
         self._own = lru_cache(maxsize=1 << 17)(self.own)
         self._neighbour = lru_cache(maxsize=1 << 17)(self.neighbour)
 
@@ -178,6 +181,11 @@ class Features:
             attributes.append("digit")
         if "-" in word:
             attributes.append("hyphen")
+        if self._clusters:
+            if path := self.cluster(word):
+                attributes.extend(f"c{n}={path & ((1 << n) - 1)}" for n in CLUSTER_PREFIXES)
+            else:
+                attributes.append("c=none")
         return tuple(attributes)
 
     def neighbour(self, word: str, offset: int) -> tuple[str, ...]:
@@ -185,7 +193,16 @@ class Features:
         attributes = [f"{offset}w={lower}", f"{offset}s={shape(word)}"]
         if offset in (-1, 1):
             attributes.append(f"{offset}x3={lower[-3:]}")
+            if self._clusters:
+                path = self.cluster(word)
+                attributes.extend((f"{offset}c6={path & 63}", f"{offset}c20={path}"))
         return tuple(attributes)
+
+    def cluster(self, word: str) -> int:
+        """The word's Brown cluster as written, else capitalised or lower-cased (headlines
+        in capitals); 0 for a word the clusters do not know."""
+        clusters = self._clusters
+        return clusters.get(word) or clusters.get(word.title()) or clusters.get(word.lower(), 0)
 
     def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
@@ -406,12 +423,13 @@ def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> 
 class Recogniser:
     """Names in text, by the CRF model of its language; `languages` lists those shipped."""
 
-    def __init__(self, models: dict[str, Path], features: Features) -> None:
+    def __init__(self, models: dict[str, Path], features: Mapping[str, Features]) -> None:
         self.languages = frozenset(models)
         self.models = dict(models)
-        self.features = features
+        self.features = dict(features)
         self._decoders = {
-            language: Decoder(read_weights(path), features) for language, path in models.items()
+            language: Decoder(read_weights(path), self.features[language])
+            for language, path in models.items()
         }
         self._taggers: dict[str, pycrfsuite.Tagger] = {}
 
@@ -445,7 +463,8 @@ class Recogniser:
             self._taggers[language].open(str(self.models[language]))
         tagger = self._taggers[language]
         flags = document_flags(document)
-        return [tagger.tag(self.features.sentence(words, *flags)) for words in document]
+        features = self.features[language]
+        return [tagger.tag(features.sentence(words, *flags)) for words in document]
 
 
 def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> list[list[str]]:
@@ -512,10 +531,31 @@ def model_dir() -> Path:
     return Path(str(resources.files(__package__).joinpath(MODELS)))
 
 
+def clusters_path(directory: Path, language: str) -> Path:
+    return directory / f"clusters-{language}.tsv.gz"
+
+
+def read_clusters(path: Path) -> dict[str, int]:
+    """Word -> Brown cluster path as an integer whose lowest bit is the path's first (so a
+    prefix of n bits is the value masked to n bits): `word<TAB>integer` lines."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return {word: int(path) for word, path in (line.rstrip("\n").split("\t") for line in lines)}
+
+
+def language_features(language: str, directory: Path) -> Features:
+    """The features of one language's model: with its word clusters where the model
+    directory has them (written by `make train-ner` beside the model)."""
+    path = clusters_path(directory, language)
+    return Features(lexicons(), read_clusters(path) if path.exists() else None)
+
+
 @cache
 def recogniser() -> Recogniser:
     """The shipped models, loaded once per process."""
+    directory = model_dir()
     models = {
-        path.stem.removeprefix("ner-"): path for path in sorted(model_dir().glob("ner-*.crfsuite"))
+        path.stem.removeprefix("ner-"): path for path in sorted(directory.glob("ner-*.crfsuite"))
     }
-    return Recogniser(models, Features(lexicons()))
+    return Recogniser(
+        models, {language: language_features(language, directory) for language in models}
+    )

@@ -15,6 +15,7 @@ and organisations. Scores are printed as JSON and written to `models/scores.json
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pycrfsuite
@@ -32,9 +34,10 @@ from wirestream.enricher.entities_model import (
     SENTENCE_END,
     Features,
     Recogniser,
+    clusters_path,
     document_flags,
     label_spans,
-    lexicons,
+    language_features,
     model_dir,
     tokens,
 )
@@ -174,6 +177,11 @@ TRAINING = {
     "max_iterations": 200,
     "feature.possible_transitions": True,
 }
+
+# Brown clusters of a language's words, a table of the package spacy-lookups-data (MIT;
+# the clusters spaCy's models carried up to v2.2): a word the training data never shows
+# shares a cluster with names it does. Written beside the model as `clusters-<lang>.tsv.gz`.
+CLUSTERS = {"en": "en_lexeme_cluster.json.gz"}
 
 Sentence = tuple[list[str], list[str]]  # words, IOB2 labels
 Document = list[Sentence]
@@ -323,6 +331,29 @@ def splits(corpus: Corpus, directory: Path) -> Splits:
     )
 
 
+def write_clusters(language: str, directory: Path) -> None:
+    """The language's cluster file beside its model (none for a language without clusters),
+    sorted and without a time stamp, so the same package writes the same bytes."""
+    path = clusters_path(directory, language)
+    if language not in CLUSTERS:
+        path.unlink(missing_ok=True)
+        return
+    try:
+        table = resources.files("spacy_lookups_data").joinpath("data", CLUSTERS[language])
+    except ModuleNotFoundError as exc:
+        raise SystemExit("word clusters need spacy-lookups-data: pip install '.[train]'") from exc
+    with gzip.open(table.open("rb"), "rt", encoding="utf-8") as source:
+        clusters = json.load(source)
+    lines = "".join(
+        f"{word}\t{cluster}\n"
+        for word, cluster in sorted(clusters.items())
+        if cluster and word and word == word.strip() and "\t" not in word and "\n" not in word
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as out:
+        out.write(lines.encode("utf-8"))
+
+
 def train(
     documents: Sequence[Document], features: Features, path: Path, settings: dict[str, object]
 ) -> None:
@@ -429,7 +460,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"no {args.corpus} corpus for {', '.join(sorted(unknown))}")
     settings = {**TRAINING, **dict(setting.split("=", 1) for setting in args.set)}
-    features = Features(lexicons())
     results: dict[str, dict] = {}
     scores_path = args.models / "scores.json"
     if scores_path.exists():
@@ -437,6 +467,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for language in languages:
         data = splits(corpora[language], args.data)
         model = args.models / f"ner-{language}.crfsuite"
+        if not args.score_only:
+            write_clusters(language, args.models)
+        features = language_features(language, args.models)
         if not args.score_only:
             started = time.process_time()
             train(data.train, features, model, settings)
@@ -446,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"in {time.process_time() - started:.0f} s CPU, {model.stat().st_size} bytes",
                 file=sys.stderr,
             )
-        recogniser = Recogniser({language: model}, features)
+        recogniser = Recogniser({language: model}, {language: features})
         split = "dev" if args.dev else "test"
         result = {
             "corpus": args.corpus,
