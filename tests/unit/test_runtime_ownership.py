@@ -1,6 +1,7 @@
-"""Partition ownership without a broker: the backoff and fencing delay, the suspend and
-reactivate decisions of an owned partition, and what suspending one does to the consumer,
-readiness and metrics (an unstarted consumer with a manual assignment needs no broker)."""
+"""Partition ownership without a broker: the backoff of partitions and of fetches, the fencing
+delay, the suspend and reactivate decisions of an owned partition, and what suspending one
+does to the consumer, readiness and metrics (an unstarted consumer with a manual assignment
+needs no broker)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from wirestream.core.logging import get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.codec import raw_bytes
 from wirestream.core.runtime.ownership import (
+    FetchBackoff,
     OwnedPartition,
     PartitionOwnership,
     TransactionBound,
@@ -53,6 +55,15 @@ def test_a_zero_transaction_bound_stays_zero():
 def test_the_backoff_doubles_from_a_fifth_of_a_second_up_to_ten_seconds():
     delays = [retry_delay(n, fenced=False, session_timeout_ms=SESSION_MS) for n in range(1, 9)]
     assert delays == [0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 10.0, 10.0]
+
+
+def test_failed_fetches_back_off_to_five_seconds_and_a_good_fetch_ends_the_streak():
+    backoff = FetchBackoff()
+    assert [backoff.failed() for _ in range(8)] == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+    assert backoff.failures == 8
+    assert backoff.succeeded() == 8
+    assert backoff.succeeded() == 0  # a streak is reported once
+    assert backoff.failed() == 0.2
 
 
 def test_a_fenced_producer_waits_two_session_timeouts_whatever_the_streak():

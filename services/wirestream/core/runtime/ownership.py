@@ -29,6 +29,8 @@ from wirestream.core.runtime.translate import Binding
 
 BACKOFF_FIRST_S = 0.2
 BACKOFF_MAX_S = 10.0
+# Fetches back off to 5 s only: once the broker is back the service resumes within seconds.
+FETCH_BACKOFF_MAX_S = 5.0
 # aiokafka waits its retry backoff (100 ms by default) when the coordinator answers "concurrent
 # transactions" because the previous commit's markers are still being written, except on a
 # transaction's first AddPartitionsToTxn: a transaction begun right after another with no
@@ -43,7 +45,31 @@ def retry_delay(failures: int, fenced: bool, session_timeout_ms: int) -> float:
     it back."""
     if fenced:
         return 2 * session_timeout_ms / 1000
-    return min(BACKOFF_FIRST_S * 2 ** (failures - 1), BACKOFF_MAX_S)
+    return doubling_delay(failures, BACKOFF_MAX_S)
+
+
+def doubling_delay(failures: int, max_s: float) -> float:
+    """Seconds to wait after `failures` consecutive failures: 0.2 s doubling to `max_s`."""
+    return min(BACKOFF_FIRST_S * 2 ** (failures - 1), max_s)
+
+
+@dataclass(slots=True)
+class FetchBackoff:
+    """Consecutive failed fetches (brokers down, a group join refused): each waits twice the
+    last, 0.2 s up to 5 s, so an outage of minutes logs a warning every few seconds, not five
+    a second; the first successful fetch ends the streak."""
+
+    failures: int = 0
+
+    def failed(self) -> float:
+        """Counts a failed fetch; the seconds to wait before the next one."""
+        self.failures += 1
+        return doubling_delay(self.failures, FETCH_BACKOFF_MAX_S)
+
+    def succeeded(self) -> int:
+        """Ends the streak; how many fetches had failed in a row."""
+        failures, self.failures = self.failures, 0
+        return failures
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ A failed batch suspends its partition until it can be activated again (`ownershi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -49,7 +50,7 @@ from wirestream.core.http import Health
 from wirestream.core.logging import get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.ownership import (
-    BACKOFF_FIRST_S,
+    FetchBackoff,
     OwnedPartition,
     PartitionOwnership,
     TransactionBound,
@@ -100,6 +101,7 @@ class StageService:
         self._lag_updated = 0.0
         first_s, max_s = settings.transaction_ms / 1000, settings.transaction_max_ms / 1000
         self._bound = TransactionBound(first_s, max_s)  # exactly-once
+        self._fetch_backoff = FetchBackoff()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -108,7 +110,7 @@ class StageService:
         try:
             await self._start()
             while not stop.is_set():
-                await self._step()
+                await self._step(stop)
         finally:
             await self._shutdown()
 
@@ -151,25 +153,34 @@ class StageService:
 
     # -- processing ----------------------------------------------------------------------
 
-    async def _step(self) -> None:
+    async def _step(self, stop: asyncio.Event) -> None:
         await self.ownership.reactivate_due()
         try:
             fetched = await self._consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_size
             )
-        except KafkaError as exc:  # the broker's, or the group join's: retried
-            self._broker_trouble("fetch_failed", exc)
-            await asyncio.sleep(BACKOFF_FIRST_S)
+        except KafkaError as exc:  # the broker's, or the group join's: retried with backoff
+            retry_in_s = self._fetch_backoff.failed()
+            self._broker_trouble(
+                "fetch_failed",
+                exc,
+                consecutive_failures=self._fetch_backoff.failures,
+                retry_in_s=retry_in_s,
+            )
+            with contextlib.suppress(TimeoutError):  # a stop ends the wait
+                await asyncio.wait_for(stop.wait(), retry_in_s)
             return
+        if failed := self._fetch_backoff.succeeded():
+            self._log.info("fetch_resumed", consecutive_failures=failed)
         if fetched:
             async with self.ownership.lock:
                 await self._process(fetched)
         await self._update_lag()
 
-    def _broker_trouble(self, event: str, exc: KafkaError) -> None:
+    def _broker_trouble(self, event: str, exc: KafkaError, **fields: object) -> None:
         """A broker error the service rides out: logged and counted, retried later."""
         self.metrics.broker_retries.labels(self._service, type(exc).__name__).inc()
-        self._log.warning(event, error=repr(exc))
+        self._log.warning(event, error=repr(exc), **fields)
 
     async def _process(self, fetched: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         batches = {}
