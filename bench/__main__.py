@@ -19,7 +19,7 @@ and what computing it costs, from bench/changes.py), `quix` (issue 16's race:
 draining the same preloaded backlog on the same broker, `--rounds` interleaved rounds, outputs
 checked equal; from bench/quixrace.py and bench/quix_peer.py), `runtime` (issue 16's runtime
 figures in `--rounds` interleaved rounds: time to first output and visibility gaps draining a
-preloaded backlog with time-bounded transactions against one per fetch, `serve pipeline`'s
+preloaded backlog with growing transactions against never-growing ones, `serve pipeline`'s
 items per CPU-second against the in-process chain's, three services against `serve pipeline`;
 from bench/runtime.py), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when

@@ -20,7 +20,6 @@ from wirestream.core.runtime.ownership import (
     FetchBackoff,
     OwnedPartition,
     PartitionOwnership,
-    TransactionBound,
     not_ready_reason,
     retry_delay,
 )
@@ -33,23 +32,6 @@ SESSION_MS = 10_000
 
 def record(offset: int) -> ConsumerRecord:
     return ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, None, b"x", None, 0, 1, ())
-
-
-def test_a_transaction_bound_doubles_under_a_backlog_and_starts_over_once_caught_up():
-    bound = TransactionBound(0.05, 0.5)
-    seen = [bound.seconds]
-    for _ in range(5):
-        bound.ended_by_time()
-        seen.append(bound.seconds)
-    assert seen == [0.05, 0.1, 0.2, 0.4, 0.5, 0.5]
-    bound.caught_up()
-    assert bound.seconds == 0.05
-
-
-def test_a_zero_transaction_bound_stays_zero():
-    bound = TransactionBound(0.0, 0.5)
-    bound.ended_by_time()
-    assert bound.seconds == 0.0
 
 
 def test_the_backoff_doubles_from_a_fifth_of_a_second_up_to_ten_seconds():

@@ -19,12 +19,13 @@ Environment variables (flags win over them, they win over defaults), as `VARIABL
 - `WIRESTREAM_GUARANTEE` (`--guarantee`): `exactly_once`, or `at_least_once`
 - `WIRESTREAM_BATCH_SIZE` (`--batch-size`): 500 records per fetch
 - `WIRESTREAM_BATCH_TIMEOUT_MS` (`--batch-timeout-ms`): 200
-- `WIRESTREAM_TRANSACTION_MS` (`--transaction-ms`): 50: a partition's first transaction
-  after it was caught up commits once this much processing went into it, so output appears
-  within tens of milliseconds of a backlog arriving rather than once per fetch
+- `WIRESTREAM_TRANSACTION_MS` (`--transaction-ms`): 50: exactly-once, a partition that keeps
+  up (or fell behind less than this long ago) commits what it has processed as soon as its
+  previous transaction has committed, so output follows a record by one commit's round trips;
+  once a backlog has lasted this long, a transaction holds this much processing
 - `WIRESTREAM_TRANSACTION_MAX_MS` (`--transaction-max-ms`): 500: while the backlog lasts each
-  transaction may take twice as long as the one before, up to this, so commits (a dozen
-  broker requests each) do not eat the throughput
+  transaction may hold twice the processing of the one before, up to this, so commits (a
+  dozen broker requests each) do not eat the throughput
 - `WIRESTREAM_MAX_IN_FLIGHT` (`--max-in-flight`): 1000 unacknowledged sends
 - `WIRESTREAM_SESSION_TIMEOUT_MS` (`--session-timeout-ms`): 10000
 - `WIRESTREAM_HEARTBEAT_INTERVAL_MS` (`--heartbeat-interval-ms`): 3000
@@ -148,7 +149,7 @@ class Settings:
     guarantee: Guarantee = "exactly_once"
     batch_size: int = 500  # max records per fetch (getmany max_records)
     batch_timeout_ms: int = 200  # how long a fetch waits for records
-    transaction_ms: int = 50  # exactly-once: a transaction's time bound when caught up
+    transaction_ms: int = 50  # exactly-once: when a backlog starts, and its first bound
     transaction_max_ms: int = 500  # ... doubling per transaction under a backlog, up to this
     max_in_flight: int = 1000  # unacknowledged sends before the producer side waits
     session_timeout_ms: int = 10_000
@@ -309,7 +310,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     kafka.add_argument("--batch-size", type=int, help="max records per fetch")
     kafka.add_argument("--batch-timeout-ms", type=int, help="how long a fetch waits")
     kafka.add_argument(
-        "--transaction-ms", type=int, help="exactly-once: commit what is processed every N ms"
+        "--transaction-ms",
+        type=int,
+        help="exactly-once: after a backlog lasted N ms, transactions hold N ms of processing",
     )
     kafka.add_argument(
         "--transaction-max-ms", type=int, help="... growing under a backlog up to N ms"

@@ -5,16 +5,16 @@ changelog and its position set to the committed offset. A failed batch suspends 
 partition is paused, its producer dropped and its state forgotten; after a backoff
 (`retry_delay`) it is activated as on assignment: a new producer (whose initialization aborts
 the open transaction), the state restored, the position set to the committed offset.
-Rebalances wait for the batch in flight (one lock), so a partition is never handed over
-mid-transaction.
+Rebalances wait for the batch in flight (one lock) and commit what the revoked partitions
+have processed (`settle`), so a partition is never handed over mid-transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -73,27 +73,6 @@ class FetchBackoff:
 
 
 @dataclass(slots=True)
-class TransactionBound:
-    """How long the next round of transactions may take, in seconds of processing: `first_s`
-    once the service is caught up, so output follows new records within tens of ms; twice
-    the last one's while a backlog lasts, up to `max_s`, so a long backlog is drained in few
-    transactions (each costs a dozen broker requests and their CPU)."""
-
-    first_s: float
-    max_s: float
-    seconds: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.seconds = self.first_s
-
-    def ended_by_time(self) -> None:
-        self.seconds = min(self.seconds * 2, self.max_s)
-
-    def caught_up(self) -> None:
-        self.seconds = self.first_s
-
-
-@dataclass(slots=True)
 class OwnedPartition:
     """An input partition assigned to this instance. `active` once its producer is started
     (exactly-once), its state restored and its position set; suspended after a failure."""
@@ -148,6 +127,7 @@ class PartitionOwnership(ConsumerRebalanceListener):
         metrics: Metrics,
         health: Health,
         log: FilteringBoundLogger,
+        settle: Callable[[Sequence[TopicPartition]], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.binding = binding
@@ -159,6 +139,8 @@ class PartitionOwnership(ConsumerRebalanceListener):
         self._consumer = consumer
         self._log = log
         self._restorer = ChangelogReader(settings) if binding.stateful else None
+        # Commits what is processed of the given partitions before they are given up.
+        self._settle = settle
 
     async def start(self) -> None:
         if self._restorer is not None:
@@ -170,6 +152,8 @@ class PartitionOwnership(ConsumerRebalanceListener):
 
     async def stop(self) -> None:
         """Give up every partition (call under the lock, after the consumer left the group)."""
+        if self._settle is not None:
+            await self._settle(list(self.owned))
         for tp in list(self.owned):
             await self._deactivate(self.owned.pop(tp))
         if self._restorer is not None:
@@ -197,6 +181,8 @@ class PartitionOwnership(ConsumerRebalanceListener):
         async with self.lock:
             self.metrics.rebalances.labels(self._service, "revoked").inc()
             self.set_ready(False, "rebalancing")
+            if self._settle is not None:
+                await self._settle([tp for tp in revoked if tp in self.owned])
             for tp in revoked:
                 if tp in self.owned:
                     await self._deactivate(self.owned.pop(tp))
@@ -287,9 +273,10 @@ class PartitionOwnership(ConsumerRebalanceListener):
             error=repr(exc),
             retry_in_s=delay,
         )
+        # Not due while it is being deactivated: the commit that failed runs beside the loop.
+        owned.resume_at = time.monotonic() + delay
         self._consumer.pause(tp)
         await self._deactivate(owned)
-        owned.resume_at = time.monotonic() + delay
         self.set_ready(False, f"partition {tp.partition} suspended: {type(exc).__name__}")
 
     async def _restore_state(self, partition: int) -> None:

@@ -1,0 +1,97 @@
+"""When a partition's processed records become a transaction (exactly-once).
+
+Each owned partition has a `PartitionPipe`: the outbox its records are processed into, and the
+one transaction of its producer that may be in flight. Records go on being processed while a
+transaction commits; they wait in the open outbox and form the next transaction, which may
+only begin once the one before has committed (a producer holds one transaction at a time, and
+a record's outputs must never join an earlier record's transaction).
+
+`TransactionBound` decides when the open outbox is due: at once while the partition keeps up
+(output follows new records by one commit's round trips), longer and longer while a backlog
+lasts (each commit costs a dozen broker requests and their CPU, so a long backlog is drained
+in few transactions)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+
+from wirestream.core.runtime.ownership import OwnedPartition
+from wirestream.core.runtime.translate import Outbox
+
+
+@dataclass(slots=True)
+class TransactionBound:
+    """How much processing a partition's next transaction holds. While the partition is caught
+    up, or has been behind for less than `first_s`, none: it commits as soon as the one before
+    it has. Once a backlog has lasted `first_s`, `seconds` of processing: `first_s`, doubling
+    per transaction up to `max_s`, until the partition is caught up again."""
+
+    first_s: float
+    max_s: float
+    seconds: float = field(init=False)
+    behind_since: float | None = None  # monotonic time the partition fell behind
+
+    def __post_init__(self) -> None:
+        self.seconds = self.first_s
+
+    def observe(self, behind: bool, now: float) -> None:
+        if not behind:
+            self.behind_since = None
+            self.seconds = self.first_s
+        elif self.behind_since is None:
+            self.behind_since = now
+
+    def backlog(self, now: float) -> bool:
+        """Behind for `first_s` or longer."""
+        return self.behind_since is not None and now - self.behind_since >= self.first_s
+
+    def due(self, processed_s: float, now: float) -> bool:
+        return not self.backlog(now) or processed_s >= self.seconds
+
+    def began(self, now: float) -> None:
+        """A transaction began: under a backlog the next may hold twice the processing."""
+        if self.backlog(now):
+            self.seconds = min(self.seconds * 2, self.max_s)
+
+
+@dataclass(slots=True)
+class PartitionPipe:
+    """An owned partition's records between processing and commit: the open outbox, the
+    processing time in it, and the transaction in flight. Tied to one producer: a partition
+    suspended or revoked gets a new pipe with its new producer."""
+
+    owned: OwnedPartition
+    producer: AIOKafkaProducer
+    bound: TransactionBound
+    max_records: int  # a transaction holds at most a fetch's worth of records
+    outbox: Outbox = field(default_factory=Outbox)
+    processed_s: float = 0.0
+    committing: asyncio.Task[None] | None = None
+
+    def current(self) -> bool:
+        """Still the partition's pipe: active, with the producer it was made for."""
+        return self.owned.active and self.owned.producer is self.producer
+
+    def due(self, now: float) -> bool:
+        """The open outbox may commit once nothing is in flight."""
+        consumed = self.outbox.consumed
+        if not consumed:
+            return False
+        return consumed >= self.max_records or self.bound.due(self.processed_s, now)
+
+    def eager(self, now: float) -> bool:
+        """Idle, and one record would be due: it gets a transaction of its own right away."""
+        return self.committing is None and self.bound.due(0.0, now)
+
+    def full(self) -> bool:
+        """Processing waits for the transaction in flight: memory stays bounded however slow
+        commits get."""
+        consumed = self.outbox.consumed
+        return consumed >= self.max_records or self.processed_s >= self.bound.max_s
+
+    def take(self) -> Outbox:
+        outbox, self.outbox, self.processed_s = self.outbox, Outbox(), 0.0
+        return outbox
