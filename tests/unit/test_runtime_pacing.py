@@ -1,11 +1,13 @@
 """When a partition's processed records become a transaction, without a broker: the bound's
-growth under a backlog and its reset, and the pipe's due, eager and full decisions."""
+growth under a backlog and its reset, the pipe's due, eager and full decisions, and records
+returned again by the consumer dropped by what was processed, not only what was committed."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from wirestream.core.runtime.ownership import OwnedPartition
 from wirestream.core.runtime.pacing import PartitionPipe, TransactionBound
@@ -98,3 +100,22 @@ async def test_taking_the_outbox_leaves_an_empty_one_and_a_new_producer_ends_the
     assert not p.current()
     p.owned.active = False
     assert not p.current()
+
+
+async def test_records_processed_already_are_dropped_even_before_their_commit():
+    p = pipe()
+    records = deque(record(offset) for offset in range(5))
+    p.unprocessed(records)
+    assert [r.offset for r in records] == [0, 1, 2, 3, 4]  # nothing processed yet
+    p.outbox.consumed, p.outbox.next_offset = 3, 3  # 0-2 in the open outbox
+    p.processed()
+    again = deque(record(offset) for offset in range(5))  # a fetch returned them again
+    p.unprocessed(again)
+    assert [r.offset for r in again] == [3, 4]
+    p.take()
+    p.processed()  # an empty outbox moves nothing back
+    assert p.next_offset == 3
+
+
+def record(offset: int) -> ConsumerRecord:
+    return ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, None, b"x", None, 0, 1, ())

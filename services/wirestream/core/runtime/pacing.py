@@ -14,9 +14,10 @@ in few transactions)."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from wirestream.core.runtime.ownership import OwnedPartition
 from wirestream.core.runtime.translate import Outbox
@@ -70,6 +71,21 @@ class PartitionPipe:
     outbox: Outbox = field(default_factory=Outbox)
     processed_s: float = 0.0
     committing: asyncio.Task[None] | None = None
+    next_offset: int = field(init=False)  # after the last record processed, committed or not
+
+    def __post_init__(self) -> None:
+        self.next_offset = self.owned.next_offset
+
+    def unprocessed(self, records: deque[ConsumerRecord]) -> None:
+        """Drop fetched records this pipe has processed already: the consumer may return
+        records again after a seek (its own position reset at assignment, or a fetch that was
+        in flight), and the committed offset lags behind what the open outbox holds."""
+        while records and records[0].offset < self.next_offset:
+            records.popleft()
+
+    def processed(self) -> None:
+        if self.outbox.consumed:
+            self.next_offset = max(self.next_offset, self.outbox.next_offset)
 
     def current(self) -> bool:
         """Still the partition's pipe: active, with the producer it was made for."""

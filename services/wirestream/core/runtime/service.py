@@ -272,13 +272,15 @@ class StageService:
         """A slice of the records into the pipe's open outbox, in the chain's thread: one
         record when it can commit at once, else `SLICE_S` of processing (one at least)."""
         async with self._chain:
-            if not pipe.current():
+            pipe.unprocessed(records)
+            if not pipe.current() or not records:
                 return
             began = time.monotonic()
             until = began if pipe.eager(began) else began + SLICE_S
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._worker, self._slice, pipe.outbox, records, until)
             pipe.processed_s += time.monotonic() - began
+            pipe.processed()
 
     def _slice(self, outbox: Outbox, records: deque[ConsumerRecord], until: float) -> None:
         add = self.translator.add
