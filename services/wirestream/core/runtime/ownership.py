@@ -151,9 +151,8 @@ class PartitionOwnership(ConsumerRebalanceListener):
             )
 
     async def stop(self) -> None:
-        """Give up every partition (call under the lock, after the consumer left the group)."""
-        if self._settle is not None:
-            await self._settle(list(self.owned))
+        """Give up every partition (call under the lock, after the consumer left the group
+        and the service settled its partitions)."""
         for tp in list(self.owned):
             await self._deactivate(self.owned.pop(tp))
         if self._restorer is not None:
