@@ -539,7 +539,7 @@ def read_clusters(path: Path) -> dict[str, int]:
     """Word -> Brown cluster path as an integer whose lowest bit is the path's first (so a
     prefix of n bits is the value masked to n bits): `word<TAB>integer` lines."""
     with gzip.open(path, "rt", encoding="utf-8") as lines:
-        return {word: int(path) for word, path in (line.rstrip("\n").split("\t") for line in lines)}
+        return {word: int(bits) for word, bits in (line.rstrip("\n").split("\t") for line in lines)}
 
 
 def language_features(language: str, directory: Path) -> Features:
