@@ -21,7 +21,9 @@ checked equal; from bench/quixrace.py and bench/quix_peer.py), `runtime` (issue 
 figures in `--rounds` interleaved rounds: time to first output and visibility gaps draining a
 preloaded backlog with growing transactions against never-growing ones, `serve pipeline`'s
 items per CPU-second against the in-process chain's, three services against `serve pipeline`;
-from bench/runtime.py), `ner` (the name
+from bench/runtime.py), `commits` (one exactly-once commit's time by phase, its client CPU and
+broker requests, against the same messages sent without a transaction; from
+bench/commits.py), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
 `make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
 (the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
@@ -50,6 +52,7 @@ PARTS = (
     "kafka",
     "quix",
     "runtime",
+    "commits",
     "realcopy",
     "formats",
     "changes",
@@ -121,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
-    if {"kafka", "quix", "runtime"} & set(parts):
+    if {"kafka", "quix", "runtime", "commits"} & set(parts):
         small = stories <= args.race_stories
         race = records if small else generate(args.seed, args.race_stories).records()
         results.update(run_on_kafka(parts, records, race, args.quick, args.rate, args.rounds or 3))
@@ -250,7 +253,8 @@ def run_on_kafka(
     rounds: int,
 ) -> dict[str, Any]:
     """The parts that need a broker, on one broker: end to end over `records`, the Quix race
-    over `race` (the same corpus, or a smaller one of the same seed), the runtime."""
+    over `race` (the same corpus, or a smaller one of the same seed), the runtime, the cost
+    of a commit."""
     from bench import endtoend
 
     report.progress("end to end: expected outputs from the in-process chain ...")
@@ -268,6 +272,10 @@ def run_on_kafka(
             from bench import runtime
 
             out["runtime"] = runtime.run(expected, broker, rounds)
+        if "commits" in parts:
+            from bench import commits
+
+            out["commits"] = commits.run(broker, quick=quick)
     return out
 
 

@@ -143,6 +143,8 @@ def render(results: dict[str, Any]) -> str:
         lines += _quix_section(results["quix"], kafka, targets)
     if results.get("runtime"):
         lines += _runtime_section(results["runtime"], targets)
+    if results.get("commits"):
+        lines += _commits_section(results["commits"])
     realcopy = results.get("realcopy")
     if realcopy and "rows" in realcopy:
         lines += _realcopy_section(realcopy, targets)
@@ -452,6 +454,42 @@ def _runtime_section(runtime: dict[str, Any], targets: list[dict[str, Any]]) -> 
             "verdict": _check(summary.get("services_vs_pipeline"), 0.7),
         },
     ]
+    return lines
+
+
+def _commits_section(commits: dict[str, Any]) -> list[str]:
+    lines = [
+        "### One exactly-once commit (issue 16's latency floor)",
+        "",
+        f"Means over {commits['transactions']} transactions per size, the service's producer "
+        "settings (bench/commits.py); baseline: the same messages sent without a transaction "
+        "and acknowledged, same run. Requests: broker requests per transaction. A record "
+        "that arrives while its partition's transaction commits waits for that commit and "
+        "then its own: under a steady stream, one to two of these before any processing.",
+        "",
+    ]
+    rows = [
+        {**row, "requests": ", ".join(f"{k} {v}" for k, v in row["requests"].items())}
+        for row in commits["rows"]
+    ]
+    lines += _table(
+        rows,
+        [
+            ("messages", "messages"),
+            ("wall_ms", "ms per transaction"),
+            ("begin_ms", "begin"),
+            ("send_ms", "send"),
+            ("offsets_ms", "offsets"),
+            ("acknowledged_ms", "acks"),
+            ("commit_ms", "commit"),
+            ("cpu_ms", "client CPU ms"),
+            ("plain_wall_ms", "without a transaction, ms"),
+            ("plain_cpu_ms", "its client CPU ms"),
+            ("wall_vs_plain", "ratio"),
+            ("requests", "requests"),
+        ],
+    )
+    lines.append("")
     return lines
 
 
