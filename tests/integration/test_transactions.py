@@ -19,8 +19,9 @@ from wirestream.core.http import Health
 from wirestream.core.metrics import Metrics
 from wirestream.core.records import Emit, Origin, Outcome
 from wirestream.core.runtime.codec import raw_bytes
+from wirestream.core.runtime.ownership import OwnedPartition
 from wirestream.core.runtime.service import StageService
-from wirestream.core.runtime.translate import Binding
+from wirestream.core.runtime.translate import Binding, Outbox
 from wirestream.core.topics import PipelineTopics
 
 pytestmark = pytest.mark.kafka
@@ -89,10 +90,15 @@ def watch_first_output(bootstrap: str, topic: str, seen: threading.Event) -> thr
     return thread
 
 
-async def serve(settings: Settings, topics: PipelineTopics, stage: GatedCopy) -> Metrics:
+async def serve(
+    settings: Settings,
+    topics: PipelineTopics,
+    stage: GatedCopy,
+    service_type: type[StageService] = StageService,
+) -> Metrics:
     binding = Binding("gated", [stage], raw_bytes, topics.raw, topics.normalized, topics.dlq, None)
     metrics, stop = Metrics(settings.service), asyncio.Event()
-    service = StageService(settings, binding, metrics, Health())
+    service = service_type(settings, binding, metrics, Health())
     task = asyncio.create_task(service.run(stop))
     try:
         async with TopicReader(settings.bootstrap, topics.normalized) as out:
@@ -150,3 +156,35 @@ async def test_without_the_time_bound_a_transaction_holds_at_most_a_fetch(kafka_
     metrics = await serve(settings, topics, GatedCopy(values[-1], seen))
 
     assert commits(metrics) >= RECORDS / 4
+
+
+class FailsAfterItsFirstCommit(StageService):
+    """A bug in the bookkeeping after a transaction has committed (metrics, logs), once."""
+
+    failed = False
+
+    def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("bookkeeping after the commit")
+        super()._committed(owned, outbox)
+
+
+async def test_a_failure_after_a_commit_rolls_the_partition_back_and_loses_nothing(
+    kafka_bootstrap,
+):
+    """The failure is the service's to report (counted, logged) and the partition starts
+    again from its last commit: every record's output once, in order (`serve` checks)."""
+    topics = await fresh_topics(kafka_bootstrap, "txn-after", partitions=1)
+    values = backlog()
+    await preload(kafka_bootstrap, topics.raw, values)
+    seen = threading.Event()
+    seen.set()
+    settings = replace(service_settings(kafka_bootstrap, topics, "gated"), batch_size=4)
+
+    metrics = await serve(settings, topics, GatedCopy(values[-1], seen), FailsAfterItsFirstCommit)
+
+    suspended = metrics.registry.get_sample_value(
+        "wirestream_broker_retries_total", {"service": "gated", "error": "RuntimeError"}
+    )
+    assert suspended == 1

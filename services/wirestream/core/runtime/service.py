@@ -306,11 +306,21 @@ class StageService:
         return idle and (pipe.due(time.monotonic()) or (force and pipe.outbox.consumed > 0))
 
     async def _commit_and_next(self, pipe: PartitionPipe, outbox: Outbox) -> None:
+        """Runs beside the loop and nothing awaits its result, so a failure past `_commit`'s
+        own handling (the bookkeeping after a commit, closing the next outbox) is logged
+        here and rolls the partition back to its last commit, rather than leaving with the
+        task as asyncio's "exception never retrieved" and taking the outbox with it."""
         try:
-            await self._commit(pipe.owned, outbox)
-        finally:
-            pipe.committing = None
-        await self._begin(pipe)
+            try:
+                await self._commit(pipe.owned, outbox)
+            finally:
+                pipe.committing = None
+            await self._begin(pipe)
+        except Exception as exc:
+            self._log.exception("transaction_task_failed", partition=pipe.owned.tp.partition)
+            async with self._chain:
+                if pipe.current():  # not revoked or suspended meanwhile
+                    await self.ownership.suspend(pipe.owned, exc)
 
     async def _settle(self, partitions: Sequence[TopicPartition]) -> None:
         """Commit what the partitions' pipes hold, and wait for it (a rebalance or a stop)."""
