@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pycrfsuite
@@ -48,10 +50,19 @@ WINDOW = (-2, -1, 1, 2)  # the neighbours whose attributes a word carries
 MODELS = "models"
 CLUSTER_PREFIXES = (4, 6, 10, 20)  # Brown cluster path prefixes a word carries
 LABELS = ("PER", "ORG", "LOC", "MISC")
+# Context attributes: sentence start and end, the bigram with the word before and after,
+# the document flags.
+BOS, EOS, BEFORE, AFTER, DOC_LOWER, DOC_MIDCAP = (
+    "bos",
+    "eos",
+    "b-1=",
+    "b+1=",
+    "doc:lower",
+    "doc:midcap",
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: built per token, at less than half a dataclass's cost
     text: str
     start: int
     end: int
@@ -67,21 +78,28 @@ class Mention:
     end: int
 
 
+def token_pattern(language: str) -> re.Pattern[str]:
+    return _TOKEN_EN if language in _POSSESSIVE_SPLIT else _TOKEN
+
+
 def tokens(text: str, language: str) -> list[Token]:
-    pattern = _TOKEN_EN if language in _POSSESSIVE_SPLIT else _TOKEN
-    return [Token(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+    return [Token(m.group(), m.start(), m.end()) for m in token_pattern(language).finditer(text)]
 
 
 def sentences(text: str, language: str) -> Iterator[list[Token]]:
     """Sentences of one passage: never across a line break; lines without a lower-case
     letter (capitals headlines, tables of codes) are left out."""
+    pattern = token_pattern(language)
     for line in _LINE.finditer(text):
         if line.group().upper() == line.group():
             continue
         sentence: list[Token] = []
-        for token in tokens(line.group(), language):
-            sentence.append(Token(token.text, token.start + line.start(), token.end + line.start()))
-            if token.text in SENTENCE_END:
+        # Matched within the line's bounds of the whole text, so offsets need no shift (the
+        # patterns look ahead only, and a line ends at a line break or the text's end).
+        for match in pattern.finditer(text, line.start(), line.end()):
+            word = match.group()
+            sentence.append(Token(word, match.start(), match.end()))
+            if word in SENTENCE_END:
                 yield sentence
                 sentence = []
         if sentence:
@@ -204,6 +222,20 @@ class Features:
         clusters = self._clusters
         return clusters.get(word) or clusters.get(word.title()) or clusters.get(word.lower(), 0)
 
+    @staticmethod
+    def bigrams(lowered: Sequence[str]) -> list[str]:
+        """Each pair of neighbours: "b-1=" of the second word, "b+1=" of the first."""
+        return [f"{left}|{right}" for left, right in pairwise(lowered)]
+
+    @staticmethod
+    def marked(words: Sequence[str], lowered: Sequence[str], in_doc: frozenset[str]) -> list[int]:
+        """Places of the capitalised words whose lower case is in one of the document flags."""
+        return [
+            i
+            for i, (word, lower) in enumerate(zip(words, lowered, strict=True))
+            if lower in in_doc and word[:1].isupper()
+        ]
+
     def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
     ) -> list[list[str]]:
@@ -212,21 +244,23 @@ class Features:
         contexts = []
         last = len(words) - 1
         lowered = [word.lower() for word in words]
-        for i, word in enumerate(words):
+        bigrams = self.bigrams(lowered)
+        lower = set(self.marked(words, lowered, lower_in_doc))
+        midcap = set(self.marked(words, lowered, midcap_in_doc))
+        for i in range(len(words)):
             attributes = []
             if i == 0:
-                attributes.append("bos")
+                attributes.append(BOS)
             if i == last:
-                attributes.append("eos")
+                attributes.append(EOS)
             if i > 0:
-                attributes.append(f"b-1={lowered[i - 1]}|{lowered[i]}")
+                attributes.append(BEFORE + bigrams[i - 1])
             if i < last:
-                attributes.append(f"b+1={lowered[i]}|{lowered[i + 1]}")
-            if word[:1].isupper():
-                if lowered[i] in lower_in_doc:
-                    attributes.append("doc:lower")
-                if lowered[i] in midcap_in_doc:
-                    attributes.append("doc:midcap")
+                attributes.append(AFTER + bigrams[i])
+            if i in lower:
+                attributes.append(DOC_LOWER)
+            if i in midcap:
+                attributes.append(DOC_MIDCAP)
             contexts.append(attributes)
         return contexts
 
@@ -301,6 +335,27 @@ class Decoder:
         self._weights = weights
         self._features = features
         self._into = np.ascontiguousarray(weights.transitions.T)
+        # The model's weights with a last, all-zero row for attributes it does not know.
+        self._state = np.vstack([weights.state, np.zeros((1, len(weights.labels)))])
+        unknown = len(weights.state)
+        known = weights.attributes
+        self._context = {
+            name: known.get(name, unknown) for name in (BOS, EOS, DOC_LOWER, DOC_MIDCAP)
+        }
+        # The bigrams the model knows (a few thousand): most words' pairs are none of them.
+        # Id 0 is the unknown pair; its rows, like an id's missing side, are the zero row.
+        found = sorted({name[len(BEFORE) :] for name in known if name.startswith((BEFORE, AFTER))})
+        self._bigrams = {pair: i for i, pair in enumerate(found, 1)}
+        self._pair_rows = np.array(
+            [
+                (unknown, unknown),
+                *(
+                    (known.get(BEFORE + pair, unknown), known.get(AFTER + pair, unknown))
+                    for pair in found
+                ),
+            ],
+            np.intp,
+        )
         self._types: dict[str, int] = {}
         # Row of a word type: its own weights, then as a neighbour at each WINDOW offset.
         self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
@@ -332,29 +387,40 @@ class Decoder:
         self, sentences: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
     ) -> np.ndarray:
         """Score of each label at each word, [place in sentence, sentence, label]: sentences
-        padded to the longest, words of the window beyond a sentence's ends on row 0."""
+        padded to the longest, words of the window beyond a sentence's ends on row 0.
+
+        Context weights are added as whole arrays in the order of `Features.context` (an
+        unknown attribute adds the zero row), so every sum is the same, bit for bit."""
         reach = max(WINDOW)
-        width = max(map(len, sentences)) + 2 * reach
-        types = np.zeros((len(sentences), width), np.intp)
-        for row, (sentence, ids) in enumerate(
-            zip(sentences, map(self._type_ids, sentences), strict=True)
-        ):
-            types[row, reach : reach + len(sentence)] = ids
-        longest = width - 2 * reach
+        count = len(sentences)
+        lengths = np.array([len(sentence) for sentence in sentences])
+        longest = int(lengths.max())
+        types = np.zeros((count, longest + 2 * reach), np.intp)
+        pairs = np.zeros((count, longest - 1), np.intp)  # bigram ids, 0: unknown
+        marks: dict[str, list[int]] = {DOC_LOWER: [], DOC_MIDCAP: []}  # flat places
+        features, bigrams = self._features, self._bigrams
+        for row, sentence in enumerate(sentences):
+            types[row, reach : reach + len(sentence)] = self._type_ids(sentence)
+            lowered = [word.lower() for word in sentence]
+            pairs[row, : len(sentence) - 1] = [
+                bigrams.get(pair, 0) for pair in features.bigrams(lowered)
+            ]
+            for flag, in_doc in ((DOC_LOWER, lower), (DOC_MIDCAP, midcap)):
+                marks[flag] += (
+                    place * count + row for place in features.marked(sentence, lowered, in_doc)
+                )
         scores = self._scores[types[:, reach : reach + longest].T, 0]
         for slot, offset in enumerate(WINDOW, 1):
             scores += self._scores[types[:, reach + offset : reach + offset + longest].T, slot]
-        known = self._weights.attributes
-        at: list[int] = []  # flat (place, sentence) index of each known context attribute
-        rows: list[int] = []
-        for s, sentence in enumerate(sentences):
-            for place, context in enumerate(self._features.context(sentence, lower, midcap)):
-                for attribute in context:
-                    if (row := known.get(attribute)) is not None:
-                        at.append(place * len(sentences) + s)
-                        rows.append(row)
+        state = self._state
+        scores[0] += state[self._context[BOS]]
+        scores[lengths - 1, np.arange(count)] += state[self._context[EOS]]
+        pairs = pairs.T
+        scores[1:] += state[self._pair_rows[pairs, 0]]
+        scores[:-1] += state[self._pair_rows[pairs, 1]]
         flat = scores.reshape(-1, len(self.labels))
-        np.add.at(flat, np.array(at, np.intp), self._weights.state[rows])
+        for flag, places in marks.items():
+            flat[places] += state[self._context[flag]]  # each place once: no np.add.at needed
         return scores
 
     def tag(
