@@ -230,11 +230,7 @@ class Features:
     @staticmethod
     def marked(words: Sequence[str], lowered: Sequence[str], in_doc: frozenset[str]) -> list[int]:
         """Places of the capitalised words whose lower case is in one of the document flags."""
-        return [
-            i
-            for i, (word, lower) in enumerate(zip(words, lowered, strict=True))
-            if lower in in_doc and word[:1].isupper()
-        ]
+        return [i for i, lower in enumerate(lowered) if lower in in_doc and words[i][:1].isupper()]
 
     def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
@@ -395,32 +391,33 @@ class Decoder:
         count = len(sentences)
         lengths = np.array([len(sentence) for sentence in sentences])
         longest = int(lengths.max())
+        # The document's words in one flat list, so the per-word Python work runs once per
+        # document rather than per sentence; `row` and `place` put each into the layout.
+        words = [word for sentence in sentences for word in sentence]
+        row = np.repeat(np.arange(count), lengths)
+        ends = np.cumsum(lengths)
+        place = np.arange(len(words)) - np.repeat(ends - lengths, lengths)
         types = np.zeros((count, longest + 2 * reach), np.intp)
-        pairs = np.zeros((count, longest - 1), np.intp)  # bigram ids, 0: unknown
-        marks: dict[str, list[int]] = {DOC_LOWER: [], DOC_MIDCAP: []}  # flat places
+        types[row, place + reach] = self._type_ids(words)
+        lowered = [word.lower() for word in words]
         features, bigrams = self._features, self._bigrams
-        for row, sentence in enumerate(sentences):
-            types[row, reach : reach + len(sentence)] = self._type_ids(sentence)
-            lowered = [word.lower() for word in sentence]
-            pairs[row, : len(sentence) - 1] = [
-                bigrams.get(pair, 0) for pair in features.bigrams(lowered)
-            ]
-            for flag, in_doc in ((DOC_LOWER, lower), (DOC_MIDCAP, midcap)):
-                marks[flag] += (
-                    place * count + row for place in features.marked(sentence, lowered, in_doc)
-                )
+        following = np.zeros(len(words), np.intp)  # bigram of each word and the next
+        following[:-1] = [bigrams.get(pair, 0) for pair in features.bigrams(lowered)]
+        following[ends - 1] = 0  # a sentence's last word has no next word
+        pairs = np.zeros((longest, count), np.intp)  # [place, sentence]
+        pairs[place, row] = following
+        pairs = pairs[:-1]  # the last place has no next word
         scores = self._scores[types[:, reach : reach + longest].T, 0]
         for slot, offset in enumerate(WINDOW, 1):
             scores += self._scores[types[:, reach + offset : reach + offset + longest].T, slot]
         state = self._state
         scores[0] += state[self._context[BOS]]
         scores[lengths - 1, np.arange(count)] += state[self._context[EOS]]
-        pairs = pairs.T
         scores[1:] += state[self._pair_rows[pairs, 0]]
         scores[:-1] += state[self._pair_rows[pairs, 1]]
-        flat = scores.reshape(-1, len(self.labels))
-        for flag, places in marks.items():
-            flat[places] += state[self._context[flag]]  # each place once: no np.add.at needed
+        for flag, in_doc in ((DOC_LOWER, lower), (DOC_MIDCAP, midcap)):
+            marked = features.marked(words, lowered, in_doc)
+            scores[place[marked], row[marked]] += state[self._context[flag]]  # each once
         return scores
 
     def tag(
