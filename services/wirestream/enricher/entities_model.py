@@ -106,6 +106,10 @@ def sentences(text: str, language: str) -> Iterator[list[Token]]:
             yield sentence
 
 
+def capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
 def shape(word: str) -> str:
     """Xx, XX, x, d and punctuation, runs compressed: "McDonald" -> "XxXx", "G20" -> "Xd"."""
     out: list[str] = []
@@ -228,9 +232,12 @@ class Features:
         return [f"{left}|{right}" for left, right in pairwise(lowered)]
 
     @staticmethod
-    def marked(words: Sequence[str], lowered: Sequence[str], in_doc: frozenset[str]) -> list[int]:
-        """Places of the capitalised words whose lower case is in one of the document flags."""
-        return [i for i, lower in enumerate(lowered) if lower in in_doc and words[i][:1].isupper()]
+    def marked(
+        lowered: Sequence[str], capitals: Iterable[int], in_doc: frozenset[str]
+    ) -> list[int]:
+        """Places, of the capitalised words' places, whose word's lower case is in one of the
+        document flags."""
+        return [i for i in capitals if lowered[i] in in_doc]
 
     def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
@@ -241,8 +248,9 @@ class Features:
         last = len(words) - 1
         lowered = [word.lower() for word in words]
         bigrams = self.bigrams(lowered)
-        lower = set(self.marked(words, lowered, lower_in_doc))
-        midcap = set(self.marked(words, lowered, midcap_in_doc))
+        capitals = [i for i, word in enumerate(words) if capitalised(word)]
+        lower = set(self.marked(lowered, capitals, lower_in_doc))
+        midcap = set(self.marked(lowered, capitals, midcap_in_doc))
         for i in range(len(words)):
             attributes = []
             if i == 0:
@@ -339,10 +347,10 @@ class Decoder:
             name: known.get(name, unknown) for name in (BOS, EOS, DOC_LOWER, DOC_MIDCAP)
         }
         # The bigrams the model knows (a few thousand): most words' pairs are none of them.
-        # Id 0 is the unknown pair; its rows, like an id's missing side, are the zero row.
+        # Id 0 is the unknown pair; its weights, like an id's missing side, are zero.
         found = sorted({name[len(BEFORE) :] for name in known if name.startswith((BEFORE, AFTER))})
         self._bigrams = {pair: i for i, pair in enumerate(found, 1)}
-        self._pair_rows = np.array(
+        rows = np.array(
             [
                 (unknown, unknown),
                 *(
@@ -352,9 +360,11 @@ class Decoder:
             ],
             np.intp,
         )
+        self._pairs = self._state[rows]  # [bigram id, as b-1 / as b+1, label]
         self._types: dict[str, int] = {}
         # Row of a word type: its own weights, then as a neighbour at each WINDOW offset.
         self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
+        self._capital = np.zeros(len(self._scores), bool)  # of each row's word
 
     def _summed(self, attributes: Iterable[str]) -> np.ndarray:
         rows = [row for a in attributes if (row := self._weights.attributes.get(a)) is not None]
@@ -371,11 +381,13 @@ class Decoder:
             grown = np.zeros((max(needed, 2 * len(self._scores)), *self._scores.shape[1:]))
             grown[: len(self._scores)] = self._scores
             self._scores = grown
+            self._capital = np.resize(self._capital, len(grown))
         for word in new:
             row = self._scores[1 + len(self._types)]
             row[0] = self._summed(self._features.own(word))
             for slot, offset in enumerate(WINDOW, 1):
                 row[slot] = self._summed(self._features.neighbour(word, offset))
+            self._capital[1 + len(self._types)] = capitalised(word)
             self._types[word] = 1 + len(self._types)
         return [self._types[word] for word in words]
 
@@ -398,7 +410,8 @@ class Decoder:
         ends = np.cumsum(lengths)
         place = np.arange(len(words)) - np.repeat(ends - lengths, lengths)
         types = np.zeros((count, longest + 2 * reach), np.intp)
-        types[row, place + reach] = self._type_ids(words)
+        ids = np.array(self._type_ids(words))
+        types[row, place + reach] = ids
         lowered = [word.lower() for word in words]
         features, bigrams = self._features, self._bigrams
         following = np.zeros(len(words), np.intp)  # bigram of each word and the next
@@ -407,16 +420,19 @@ class Decoder:
         pairs = np.zeros((longest, count), np.intp)  # [place, sentence]
         pairs[place, row] = following
         pairs = pairs[:-1]  # the last place has no next word
-        scores = self._scores[types[:, reach : reach + longest].T, 0]
+        window = self._scores[types.T]  # one gather: [place + reach, sentence, slot, label]
+        scores = window[reach : reach + longest, :, 0].copy()
         for slot, offset in enumerate(WINDOW, 1):
-            scores += self._scores[types[:, reach + offset : reach + offset + longest].T, slot]
+            scores += window[reach + offset : reach + offset + longest, :, slot]
         state = self._state
         scores[0] += state[self._context[BOS]]
         scores[lengths - 1, np.arange(count)] += state[self._context[EOS]]
-        scores[1:] += state[self._pair_rows[pairs, 0]]
-        scores[:-1] += state[self._pair_rows[pairs, 1]]
+        bigram = self._pairs[pairs]
+        scores[1:] += bigram[:, :, 0]
+        scores[:-1] += bigram[:, :, 1]
+        capitals = np.flatnonzero(self._capital[ids]).tolist()  # the few the flags concern
         for flag, in_doc in ((DOC_LOWER, lower), (DOC_MIDCAP, midcap)):
-            marked = features.marked(words, lowered, in_doc)
+            marked = features.marked(lowered, capitals, in_doc)
             scores[place[marked], row[marked]] += state[self._context[flag]]  # each once
         return scores
 
