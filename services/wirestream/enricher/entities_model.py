@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -229,7 +229,7 @@ class Features:
     @staticmethod
     def bigrams(lowered: Sequence[str]) -> list[str]:
         """Each pair of neighbours: "b-1=" of the second word, "b+1=" of the first."""
-        return [f"{left}|{right}" for left, right in pairwise(lowered)]
+        return list(map("|".join, pairwise(lowered)))  # map: no Python frame per pair
 
     @staticmethod
     def marked(
@@ -372,6 +372,9 @@ class Decoder:
 
     def _type_ids(self, words: Sequence[str]) -> list[int]:
         """Row of each word's summed weights; row 0 (all zero) stands for no word."""
+        ids = list(map(self._types.get, words, repeat(0)))  # map: no Python frame per word
+        if 0 not in ids:
+            return ids
         new = {word for word in words if word not in self._types}
         if len(self._types) + len(new) > max(_TYPES, len(new)):
             self._types.clear()
@@ -412,10 +415,10 @@ class Decoder:
         types = np.zeros((count, longest + 2 * reach), np.intp)
         ids = np.array(self._type_ids(words))
         types[row, place + reach] = ids
-        lowered = [word.lower() for word in words]
+        lowered = list(map(str.lower, words))
         features, bigrams = self._features, self._bigrams
         following = np.zeros(len(words), np.intp)  # bigram of each word and the next
-        following[:-1] = [bigrams.get(pair, 0) for pair in features.bigrams(lowered)]
+        following[:-1] = list(map(bigrams.get, features.bigrams(lowered), repeat(0)))
         following[ends - 1] = 0  # a sentence's last word has no next word
         pairs = np.zeros((longest, count), np.intp)  # [place, sentence]
         pairs[place, row] = following
