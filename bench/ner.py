@@ -69,7 +69,7 @@ def decoding(items: list[dict[str, Any]], rounds: int = 5) -> dict[str, Any]:
         (
             item["language"],
             [
-                [token.text for token in sentence]
+                [token.group() for token in sentence]
                 for passage in (text.headline, text.body)
                 for sentence in sentences(passage, item["language"])
             ],

@@ -249,7 +249,7 @@ def test_the_decoder_labels_real_copy_as_crfsuites_tagger_does(language):
     manifest = json.loads((REAL / "manifest.json").read_text("utf-8"))
     documents = [
         [
-            [token.text for token in s]
+            [token.group() for token in s]
             for s in sentences((REAL / each["file"]).read_text("utf-8"), language)
         ]
         for each in manifest["items"]

@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TypeAlias
 
 import numpy as np
 import pycrfsuite
@@ -62,10 +62,9 @@ BOS, EOS, BEFORE, AFTER, DOC_LOWER, DOC_MIDCAP = (
 )
 
 
-class Token(NamedTuple):  # a tuple: built per token, at less than half a dataclass's cost
-    text: str
-    start: int
-    end: int
+# A token is its match in the passage: the word by `.group()`, offsets by `.start()` and
+# `.end()`; no object of our own is built per token.
+Token: TypeAlias = re.Match[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +81,8 @@ def token_pattern(language: str) -> re.Pattern[str]:
     return _TOKEN_EN if language in _POSSESSIVE_SPLIT else _TOKEN
 
 
-def tokens(text: str, language: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in token_pattern(language).finditer(text)]
+def tokens(text: str, language: str) -> list[str]:
+    return token_pattern(language).findall(text)  # the patterns capture no group
 
 
 def sentences(text: str, language: str) -> Iterator[list[Token]]:
@@ -96,10 +95,9 @@ def sentences(text: str, language: str) -> Iterator[list[Token]]:
         sentence: list[Token] = []
         # Matched within the line's bounds of the whole text, so offsets need no shift (the
         # patterns look ahead only, and a line ends at a line break or the text's end).
-        for match in pattern.finditer(text, line.start(), line.end()):
-            word = match.group()
-            sentence.append(Token(word, match.start(), match.end()))
-            if word in SENTENCE_END:
+        for token in pattern.finditer(text, line.start(), line.end()):
+            sentence.append(token)
+            if token.group() in SENTENCE_END:
                 yield sentence
                 sentence = []
         if sentence:
@@ -494,9 +492,9 @@ def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> 
     return [
         Mention(
             kind,
-            text[sentence[start].start : sentence[end - 1].end],
-            sentence[start].start,
-            sentence[end - 1].end,
+            text[sentence[start].start() : sentence[end - 1].end()],
+            sentence[start].start(),
+            sentence[end - 1].end(),
         )
         for start, end, kind in label_spans(labels)
     ]
@@ -518,7 +516,7 @@ class Recogniser:
     def mentions(self, language: str, passages: Sequence[str]) -> list[list[Mention]]:
         """Mentions in each passage (e.g. headline and body) of one document, by offset."""
         split = [list(sentences(passage, language)) for passage in passages]
-        words = [[token.text for token in sentence] for each in split for sentence in each]
+        words = [[token.group() for token in sentence] for each in split for sentence in each]
         labels = iter(self.tag_words(language, words))
         return [
             [

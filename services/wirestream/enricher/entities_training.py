@@ -286,11 +286,11 @@ def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
             continue
         label = label_of(columns[-1])
         first = True
-        for token in tokens(columns[0], ""):
-            if not token.text[0].isalnum():
-                stream.append((token.text, "O"))
+        for word in tokens(columns[0], ""):
+            if not word[0].isalnum():
+                stream.append((word, "O"))
             else:
-                stream.append((token.text, label if first else "I" + label[1:]))
+                stream.append((word, label if first else "I" + label[1:]))
                 first = False
     sentences: list[Sentence] = []
     words: list[str] = []
