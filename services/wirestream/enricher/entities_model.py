@@ -233,7 +233,7 @@ class Features:
     def marked(
         lowered: Sequence[str], capitals: Iterable[int], in_doc: frozenset[str]
     ) -> list[int]:
-        """Places, of the capitalised words' places, whose word's lower case is in one of the
+        """Of the capitalised words' places, those whose word in lower case is in one of the
         document flags."""
         return [i for i in capitals if lowered[i] in in_doc]
 
@@ -345,7 +345,8 @@ class Decoder:
             name: known.get(name, unknown) for name in (BOS, EOS, DOC_LOWER, DOC_MIDCAP)
         }
         # The bigrams the model knows (a few thousand): most words' pairs are none of them.
-        # Id 0 is the unknown pair; its weights, like an id's missing side, are zero.
+        # Id 0 is the unknown pair; its weights, like an id's missing side, are zero. (One
+        # slice strips either prefix: "b-1=" and "b+1=" are as long.)
         found = sorted({name[len(BEFORE) :] for name in known if name.startswith((BEFORE, AFTER))})
         self._bigrams = {pair: i for i, pair in enumerate(found, 1)}
         rows = np.array(
