@@ -45,7 +45,6 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -67,6 +66,7 @@ from wirestream.core.runtime.translate import (
     rfc3339_now,
     stage_counters,
 )
+from wirestream.core.runtime.worker import ChainWorker
 
 # Processing between two looks at the partitions' commits (exactly-once): a transaction whose
 # predecessor has committed waits at most this long to begin.
@@ -116,7 +116,7 @@ class StageService:
         # processing. One thread: records of a partition stay in order, and `_chain` keeps
         # the stages' state to one user at a time (processing, closing an outbox, suspending).
         self._pipes: dict[TopicPartition, PartitionPipe] = {}
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"{self._service}-chain")
+        self._worker = ChainWorker(f"{self._service}-chain")
         self._chain = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -277,8 +277,7 @@ class StageService:
                 return
             began = time.monotonic()
             until = began if pipe.eager(began) else began + SLICE_S
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._worker, self._slice, pipe.outbox, records, until)
+            await self._worker.run(self._slice, pipe.outbox, records, until)
             pipe.processed_s += time.monotonic() - began
             pipe.processed()
 
