@@ -16,8 +16,10 @@ decisions match the in-process ones (the expected output count).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -73,15 +75,21 @@ class Service:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid)
 
+    def main_thread_cpu_seconds(self) -> float:
+        """The main thread's: a wirestream service's event loop (its chain runs in another)."""
+        pid = self.process.pid
+        return cpu_seconds(pid, f"/proc/{pid}/task/{pid}/stat")
+
     def stop(self, timeout: float = 30.0) -> None:
         self.read_peak()
         stop_gracefully(self.process, timeout)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process, all its threads, so far (0 once it is gone)."""
+def cpu_seconds(pid: int, stat_path: str | None = None) -> float:
+    """User and system CPU time of a process, all its threads, so far (0 once it is gone);
+    of one thread with its `/proc/<pid>/task/<tid>/stat`."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
+        with open(stat_path or f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
@@ -115,6 +123,7 @@ class Drained:
     seconds: float | None
     service_cpu_s: float
     broker_cpu_s: float | None
+    main_thread_cpu_s: float  # of the services' main threads: their event loops
 
 
 def expected_outputs(records: list[bytes]) -> Expected:
@@ -132,12 +141,23 @@ def expected_outputs(records: list[bytes]) -> Expected:
 
 
 def chain_cpu_seconds(records: list[bytes]) -> float:
-    """CPU time of a fresh `serve pipeline` chain over the records in this process: what the
-    stages cost without any Kafka around them."""
+    """CPU time of a `serve pipeline` chain over the records without any Kafka around it, in a
+    process started for it: like a service's, its chain has seen the warm-up page and none of
+    the corpus. Here, it would find the corpus's words in the process-wide caches the expected
+    outputs filled (the recogniser's features, folded words): 5% cheaper on the full corpus
+    and 25% on the quick one, which flattered the baseline of the runtime's overhead."""
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as fresh:
+        return fresh.submit(_chain_cpu_seconds, records).result()
+
+
+def _chain_cpu_seconds(records: list[bytes]) -> float:
     from wirestream.core.chain import Chain
+    from wirestream.core.records import Origin
     from wirestream.pipeline import build_stages
 
     chain = Chain(build_stages())  # built outside the timing: the gazetteer loads here
+    chain.process(warm_up_record(), Origin())  # and the recogniser's models
     began = time.process_time()
     _outcomes(chain, records)
     return time.process_time() - began
@@ -412,6 +432,7 @@ async def drain_backlog(
         await asyncio.gather(*sends)
         await started.wait()
         cpu = -sum(service.cpu_seconds() for service in services)
+        loop_cpu = -sum(service.main_thread_cpu_seconds() for service in services)
         broker_cpu = -cpu_seconds(broker) if broker else None
         t0 = time.time()
         await producer.commit_transaction()
@@ -419,6 +440,7 @@ async def drain_backlog(
         await producer.stop()
     collected = await collector
     cpu += sum(service.cpu_seconds() for service in services)
+    loop_cpu += sum(service.main_thread_cpu_seconds() for service in services)
     if broker_cpu is not None and broker:
         broker_cpu += cpu_seconds(broker)
     for service in services:
@@ -430,6 +452,7 @@ async def drain_backlog(
         round(seconds, 3) if seconds else None,
         round(cpu, 3),
         round(broker_cpu, 3) if broker_cpu is not None else None,
+        round(loop_cpu, 3),
     )
 
 

@@ -416,6 +416,8 @@ def _runtime_section(runtime: dict[str, Any], targets: list[dict[str, Any]]) -> 
             ("records_per_s", "raw records/s"),
             ("items_per_s", "items/s"),
             ("items_per_cpu_s", "items/CPU-s"),
+            ("event_loop_cpu_us_per_item", "event loop CPU µs/item"),
+            ("chain_thread_cpu_us_per_item", "chain thread CPU µs/item"),
             ("broker_cpu_us_per_item", "broker CPU µs/item"),
         ],
     )
@@ -426,6 +428,10 @@ def _runtime_section(runtime: dict[str, Any], targets: list[dict[str, Any]]) -> 
             "never-growing `serve pipeline` / in-process chain, items/CPU-s"
         ),
         "services_vs_pipeline": "three services / `serve pipeline`, raw records/s",
+        "pipeline_chain_thread_share": (
+            "the chain's thread's share of `serve pipeline`'s CPU (inside the service, "
+            "same moments: the rest is the event loop)"
+        ),
     }
     lines += [
         "",

@@ -8,7 +8,11 @@ from the same rounds:
   the first output read `read_committed`, the gaps a downstream consumer sees between reads
   that bring new output while the backlog drains (p50/p99/max), and the drain's rate;
 - **runtime overhead**: that `serve pipeline`'s items per CPU-second against the same chain
-  run in this process over the same records (`endtoend.chain_cpu_seconds`);
+  run without Kafka over the same records in a fresh process (`endtoend.chain_cpu_seconds`:
+  its caches as cold as the service's); and, measured
+  inside the service so that the machine's drift between processes stays out, its CPU split
+  by thread: the event loop (main thread: Kafka I/O, transactions, metrics) against the
+  chain's thread (stages, translation into messages);
 - **three services**: normalizer, deduplicator and enricher as three processes draining the
   same backlog, their throughput against `serve pipeline`'s.
 
@@ -80,6 +84,11 @@ async def _drain(
         )
     row = endtoend.drain_figures(drained, len(expected.records), expected.items_per_record)
     row["complete"] = drained.complete
+    if drained.service_cpu_s > 0:  # the event loops' CPU, and the rest: the chains' threads
+        loop, items = drained.main_thread_cpu_s, _items(expected)
+        row["event_loop_cpu_us_per_item"] = round(loop / items * 1e6, 1)
+        row["chain_thread_cpu_us_per_item"] = round((drained.service_cpu_s - loop) / items * 1e6)
+        row["event_loop_share"] = round(loop / drained.service_cpu_s, 3)
     if drained.seconds and drained.collected.last_seen:
         t0 = drained.collected.last_seen - drained.seconds
         row |= _visibility(t0, [r for r in reads if r >= t0])
@@ -117,6 +126,9 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "records_per_s",
         "items_per_s",
         "items_per_cpu_s",
+        "event_loop_cpu_us_per_item",
+        "chain_thread_cpu_us_per_item",
+        "event_loop_share",
         "broker_cpu_us_per_item",
     )
     medians = {
@@ -135,6 +147,9 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "medians": medians,
         "throughput_vs_never_growing": ratio(default, short, "records_per_s"),
         "pipeline_vs_in_process_cpu": ratio(default, runs[IN_PROCESS], "items_per_cpu_s"),
+        "pipeline_chain_thread_share": median_of(
+            (1 - r["event_loop_share"] for r in default if r.get("event_loop_share")), 3
+        ),
         "never_growing_vs_in_process_cpu": ratio(short, runs[IN_PROCESS], "items_per_cpu_s"),
         "services_vs_pipeline": ratio(services, default, "records_per_s"),
     }
