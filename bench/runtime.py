@@ -42,7 +42,9 @@ def run(expected: Expected, on: Broker, rounds: int) -> dict[str, Any]:
 
 
 async def _rounds(on: Broker, expected: Expected, rounds: int) -> dict[str, Any]:
-    names = [*VARIANTS, IN_PROCESS]
+    # The in-process chain next to the default drain in every round, whichever way the round
+    # runs: the machine's speed drifts by 10-30% between minutes, and that pair is the ratio.
+    names = [IN_PROCESS, *VARIANTS]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for round_ in range(rounds):
         for name in names if round_ % 2 == 0 else names[::-1]:
