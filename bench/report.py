@@ -559,7 +559,7 @@ def _quix_section(
     lines += [
         "",
         "- runtime: the service's CPU per item less the same chain's in-process CPU per item "
-        "measured in the same round (a fresh chain in the bench process: "
+        "measured in the same round (a fresh chain in a fresh process: "
         f"{', '.join(map(_cell, quix['chain_cpu_us_per_item']))} µs per item)",
         f"- throughput wirestream / Quix per round: {per_round}; **median "
         f"{_cell(ratios['throughput'])}×**",
