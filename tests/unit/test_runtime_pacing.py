@@ -119,24 +119,3 @@ async def test_records_processed_already_are_dropped_even_before_their_commit():
 
 def record(offset: int) -> ConsumerRecord:
     return ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, None, b"x", None, 0, 1, ())
-
-
-async def test_a_backlog_is_records_waiting_that_would_take_the_first_bound_to_process():
-    p = pipe(max_records=500)
-    assert not p.behind(1_000)  # nothing processed yet: no measure of the records
-    p.processed(0.006, 2)  # 3 ms per record
-    assert p.record_s == 0.003
-    assert not p.behind(0)
-    assert not p.behind(2)  # what arrives while a record is processed: keeping up
-    assert not p.behind(16)  # 48 ms of work, under the first bound of 50 ms
-    assert p.behind(17)
-    p.processed(0.002, 2)  # faster records pull the average down, a fifth at a time
-    assert p.record_s == 0.003 * 0.8 + 0.001 * 0.2
-    assert p.processed_s == 0.008
-
-
-async def test_with_a_first_bound_of_zero_any_record_waiting_is_a_backlog():
-    p = pipe()
-    p.bound = TransactionBound(0.0, 0.5)
-    p.processed(0.0001, 1)
-    assert p.behind(1) and not p.behind(0)

@@ -9,10 +9,7 @@ a record's outputs must never join an earlier record's transaction).
 `TransactionBound` decides when the open outbox is due: at once while the partition keeps up
 (output follows new records by one commit's round trips), longer and longer while a backlog
 lasts (each commit costs a dozen broker requests and their CPU, so a long backlog is drained
-in few transactions). A backlog is records waiting that would take the first bound or longer
-to process, not the record or two that arrive while one is processed: under a steady stream
-near capacity those would otherwise grow every transaction, and a record's output would wait
-for hundreds of milliseconds of other records' processing."""
+in few transactions)."""
 
 from __future__ import annotations
 
@@ -24,8 +21,6 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from wirestream.core.runtime.ownership import OwnedPartition
 from wirestream.core.runtime.translate import Outbox
-
-RECENT = 0.2  # the weight of the latest slice in a pipe's processing time per record
 
 
 @dataclass(slots=True)
@@ -75,7 +70,6 @@ class PartitionPipe:
     max_records: int  # a transaction holds at most a fetch's worth of records
     outbox: Outbox = field(default_factory=Outbox)
     processed_s: float = 0.0
-    record_s: float = 0.0  # processing per record, a moving average over recent slices
     committing: asyncio.Task[None] | None = None
     next_offset: int = field(init=False)  # after the last record processed, committed or not
 
@@ -89,20 +83,9 @@ class PartitionPipe:
         while records and records[0].offset < self.next_offset:
             records.popleft()
 
-    def processed(self, seconds: float = 0.0, records: int = 0) -> None:
-        """A slice of `records` took `seconds` into the open outbox."""
-        self.processed_s += seconds
-        if records:
-            per_record = seconds / records
-            recent = self.record_s * (1 - RECENT) + per_record * RECENT
-            self.record_s = recent if self.record_s else per_record
+    def processed(self) -> None:
         if self.outbox.consumed:
             self.next_offset = max(self.next_offset, self.outbox.next_offset)
-
-    def behind(self, waiting: int) -> bool:
-        """`waiting` records (committed upstream, not processed) are a backlog: processing
-        them would take the first bound or longer."""
-        return waiting > 0 and waiting * self.record_s >= self.bound.first_s
 
     def current(self) -> bool:
         """Still the partition's pipe: active, with the producer it was made for."""

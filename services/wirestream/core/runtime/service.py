@@ -20,10 +20,9 @@ its own thread, so transactions commit while the next records are processed; tho
 the partition's open outbox (`pacing.PartitionPipe`) and form the next transaction, which
 begins once the one before has committed. While a partition keeps up, that is at once: output
 follows a record by its processing and one commit's round trips, and a backlog's first record
-is a transaction of its own. Once a backlog (records waiting that would take `transaction_ms`
-or more to process) has lasted `transaction_ms`, a transaction holds `transaction_ms` of
-processing, doubling per transaction up to `transaction_max_ms`, so draining it does not pay a
-commit every few records; and never more than `batch_size` records.
+is a transaction of its own. Once a backlog has lasted `transaction_ms`, a transaction holds
+`transaction_ms` of processing, doubling per transaction up to `transaction_max_ms`, so
+draining it does not pay a commit every few records; and never more than `batch_size` records.
 
 At-least-once (fallback): one idempotent producer; offsets are committed after every send of
 the batch is acknowledged. A crash may repeat the outputs of the last batch.
@@ -244,7 +243,7 @@ class StageService:
                 if pipe is None or not pipe.current() or not records:
                     del queues[tp]  # done, or suspended: activation seeks to the last commit
                 if pipe is not None:
-                    behind = pipe.behind(self._waiting(tp, pipe.next_offset, len(records)))
+                    behind = bool(records) or self._behind(tp, pipe.outbox.next_offset)
                     pipe.bound.observe(behind, time.monotonic())
                     await self._begin(pipe)
 
@@ -264,11 +263,11 @@ class StageService:
             )
         return pipe
 
-    def _waiting(self, tp: TopicPartition, next_offset: int, fetched: int) -> int:
-        """Records committed upstream and not processed yet, the rest of the fetch at least
-        (one offset is allowed for the transaction marker after the last record)."""
+    def _behind(self, tp: TopicPartition, next_offset: int) -> bool:
+        """More records are committed upstream than were processed (one offset is allowed
+        for the transaction marker after the last record)."""
         stable = self._consumer.last_stable_offset(tp)
-        return max(fetched, stable - next_offset - 1 if stable is not None else 0)
+        return stable is not None and next_offset + 1 < stable
 
     async def _fill(self, pipe: PartitionPipe, records: deque[ConsumerRecord]) -> None:
         """A slice of the records into the pipe's open outbox, in the chain's thread: one
@@ -277,10 +276,11 @@ class StageService:
             pipe.unprocessed(records)
             if not pipe.current() or not records:
                 return
-            began, consumed = time.monotonic(), pipe.outbox.consumed
+            began = time.monotonic()
             until = began if pipe.eager(began) else began + SLICE_S
             await self._worker.run(self._slice, pipe.outbox, records, until)
-            pipe.processed(time.monotonic() - began, pipe.outbox.consumed - consumed)
+            pipe.processed_s += time.monotonic() - began
+            pipe.processed()
 
     def _slice(self, outbox: Outbox, records: deque[ConsumerRecord], until: float) -> None:
         add = self.translator.add
