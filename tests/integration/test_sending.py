@@ -5,11 +5,11 @@ without losing or reordering anything."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer
+from service_harness import TopicReader
 
 from wirestream.core.config import Settings
 from wirestream.core.partitioning import partition_for
@@ -19,25 +19,6 @@ from wirestream.core.runtime.translate import Message
 pytestmark = pytest.mark.kafka
 
 PARTITIONS = 4
-
-
-async def _read_committed(bootstrap: str, topics: list[str], count: int) -> list[ConsumerRecord]:
-    consumer = AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        records: list[ConsumerRecord] = []
-        while len(records) < count:
-            batches = await asyncio.wait_for(consumer.getmany(timeout_ms=500), 30)
-            records += [r for rs in batches.values() for r in rs]
-        return records
-    finally:
-        await consumer.stop()
 
 
 async def test_batches_land_per_partition_in_order_with_keys_values_and_headers(
@@ -69,7 +50,10 @@ async def test_batches_land_per_partition_in_order_with_keys_values_and_headers(
     finally:
         await producer.stop()
 
-    records = await _read_committed(kafka_bootstrap, [items, changelog], len(messages))
+    async with TopicReader(kafka_bootstrap, items) as outputs:
+        records = await outputs.until(60)
+    async with TopicReader(kafka_bootstrap, changelog) as state:
+        records += await state.until(6)
     assert len(records) == len(messages)
     partitions = list(range(PARTITIONS))
     for topic in (items, changelog):
