@@ -77,19 +77,19 @@ class Service:
 
     def main_thread_cpu_seconds(self) -> float:
         """The main thread's: a wirestream service's event loop (its chain runs in another)."""
-        pid = self.process.pid
-        return cpu_seconds(pid, f"/proc/{pid}/task/{pid}/stat")
+        return cpu_seconds(self.process.pid, thread=self.process.pid)
 
     def stop(self, timeout: float = 30.0) -> None:
         self.read_peak()
         stop_gracefully(self.process, timeout)
 
 
-def cpu_seconds(pid: int, stat_path: str | None = None) -> float:
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
     """User and system CPU time of a process, all its threads, so far (0 once it is gone);
-    of one thread with its `/proc/<pid>/task/<tid>/stat`."""
+    of one of its threads when `thread` (a thread id) is given."""
+    path = f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat"
     try:
-        with open(stat_path or f"/proc/{pid}/stat") as stat:
+        with open(path) as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
