@@ -29,7 +29,7 @@ import signal
 import sys
 
 from wirestream.core import config
-from wirestream.core.clients import admin, command_settings
+from wirestream.core.clients import admin, command_settings, retrying
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.http import Health, HttpServer, PortInUse, build_app
 from wirestream.core.logging import configure_logging, get_logger
@@ -120,7 +120,7 @@ async def serve(settings: Settings, binding: Binding, create_topics: bool = Fals
         if create_topics:
             specs = pipeline_topic_specs(settings.topics)
             async with admin(settings) as client:
-                report = await ensure_topics(client, specs)
+                report = await retrying(lambda: ensure_topics(client, specs))
             log.info("topics_ensured", created=report.created)
         await StageService(settings, binding, metrics, health).run(stop)
     except Exception as exc:

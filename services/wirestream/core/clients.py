@@ -11,14 +11,18 @@ left running by `wirestream kafka start --detach`, else the default `127.0.0.1:9
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from wirestream.core.config import Settings, settings_from
 from wirestream.devbroker.detached import find_cluster
@@ -47,10 +51,35 @@ async def admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
         await client.close()
 
 
+T = TypeVar("T")
+
+# How long an admin request is retried on retriable errors. The admin client sends a request
+# to a node of its metadata picked at random, and a broker lost a moment ago stays in that
+# metadata until the cluster fences it (about 10 s): a request sent its way fails at once
+# with `NodeNotReadyError`, although the other brokers would answer it.
+ADMIN_RETRY_S = 30.0
+
+
+async def retrying(call: Callable[[], Awaitable[T]], window_s: float = ADMIN_RETRY_S) -> T:
+    """`call()`, again after a growing pause while it fails with a retriable Kafka error, for
+    up to `window_s`; then, or on any other error, the error is raised. Only for idempotent
+    calls: a retried request may have taken effect."""
+    deadline = time.monotonic() + window_s
+    pause = 0.1
+    while True:
+        try:
+            return await call()
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(2 * pause, 2.0)
+
+
 async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
     """Partitions per topic; 0 for a topic that does not exist (yet)."""
     async with admin(settings) as client:
-        described = await client.describe_topics(list(topics))
+        described = await retrying(lambda: client.describe_topics(list(topics)))
     counts = {t["topic"]: len(t["partitions"]) for t in described if not t["error_code"]}
     return {topic: counts.get(topic, 0) for topic in topics}
 
