@@ -496,6 +496,23 @@ def _commits_section(commits: dict[str, Any]) -> list[str]:
         ],
     )
     lines.append("")
+    if commits.get("writes"):
+        lines += [
+            "Writing a transaction's messages (2,000 keyed messages of 3 KB, one transaction, "
+            "acknowledged): client CPU µs per message, the runtime's record batches per "
+            "partition against aiokafka's `send` per message, interleaved rounds.",
+            "",
+            *_table(
+                commits["writes"],
+                [
+                    ("round", "round"),
+                    ("batches_us", "batches, µs/message"),
+                    ("send_us", "`send` each, µs/message"),
+                    ("ratio", "send / batches"),
+                ],
+            ),
+            "",
+        ]
     return lines
 
 

@@ -52,6 +52,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, get_args
 
+from wirestream.core.partitioning import kafka_partitioner
 from wirestream.core.topics import PipelineTopics
 
 Guarantee = Literal["exactly_once", "at_least_once"]
@@ -199,6 +200,7 @@ class Settings:
             "acks": "all",
             "enable_idempotence": True,
             "max_batch_size": PRODUCER_BATCH_BYTES,
+            "partitioner": kafka_partitioner,
         }
 
 

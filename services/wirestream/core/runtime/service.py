@@ -57,6 +57,7 @@ from wirestream.core.logging import get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.ownership import FetchBackoff, OwnedPartition, PartitionOwnership
 from wirestream.core.runtime.pacing import PartitionPipe, TransactionBound
+from wirestream.core.runtime.sending import acknowledged, enqueue
 from wirestream.core.runtime.translate import (
     Binding,
     Message,
@@ -338,11 +339,11 @@ class StageService:
         assert producer is not None
         try:
             await producer.begin_transaction()
-            unacknowledged = await self._enqueue(producer, outbox.messages)
+            unacknowledged = await enqueue(producer, outbox.messages, self.settings.max_in_flight)
             # Added to the transaction while the last sends are in flight: a round trip less.
             offsets = {owned.tp: OffsetAndMetadata(outbox.next_offset, "")}
             await producer.send_offsets_to_transaction(offsets, self.settings.group)
-            await _acknowledged(unacknowledged)
+            await acknowledged(unacknowledged)
             await producer.commit_transaction()
         except Exception as exc:  # any failure rolls the batch back: never stall
             self.metrics.commit_failures.labels(self._service).inc()
@@ -377,24 +378,7 @@ class StageService:
 
     async def _send(self, producer: AIOKafkaProducer, messages: Sequence[Message]) -> None:
         """Send all and wait for every acknowledgement."""
-        await _acknowledged(await self._enqueue(producer, messages))
-
-    async def _enqueue(
-        self, producer: AIOKafkaProducer, messages: Sequence[Message]
-    ) -> list[asyncio.Future]:
-        """Send all, waiting for acknowledgements whenever `max_in_flight` are outstanding;
-        returns the sends not acknowledged yet."""
-        pending: list[asyncio.Future] = []
-        for m in messages:
-            pending.append(
-                await producer.send(
-                    m.topic, m.value, key=m.key, partition=m.partition, headers=list(m.headers)
-                )
-            )
-            if len(pending) >= self.settings.max_in_flight:
-                await _acknowledged(pending)
-                pending.clear()
-        return pending
+        await acknowledged(await enqueue(producer, messages, self.settings.max_in_flight))
 
     def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
         """Count a batch once it is durable, so a retried batch counts once."""
@@ -463,11 +447,3 @@ class StageService:
             self.metrics.lag.labels(self._service, tp.topic, str(tp.partition)).set(
                 max(0, highwater - position)
             )
-
-
-async def _acknowledged(sends: Sequence[asyncio.Future]) -> None:
-    """Wait for every send; raise the first failure once all are settled (so no failed
-    future is left unobserved)."""
-    for result in await asyncio.gather(*sends, return_exceptions=True):
-        if isinstance(result, BaseException):
-            raise result
