@@ -117,5 +117,18 @@ async def test_records_processed_already_are_dropped_even_before_their_commit():
     assert p.next_offset == 3
 
 
+async def test_behind_is_judged_from_what_was_processed_even_once_the_outbox_is_taken():
+    p = pipe()
+    records = deque(record(offset) for offset in range(10, 14))
+    p.unprocessed(records)
+    p.outbox.consumed, p.outbox.next_offset = 4, 14  # 10-13 processed
+    p.processed()
+    assert not p.behind(15)  # 14 is the transaction marker after offset 13
+    assert p.behind(16)
+    p.take()  # a transaction took the outbox: the pipe is where it was
+    assert not p.behind(15)
+    assert not p.behind(None)  # no fetch has told the last stable offset yet
+
+
 def record(offset: int) -> ConsumerRecord:
     return ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, None, b"x", None, 0, 1, ())

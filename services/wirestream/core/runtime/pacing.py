@@ -87,6 +87,13 @@ class PartitionPipe:
         if self.outbox.consumed:
             self.next_offset = max(self.next_offset, self.outbox.next_offset)
 
+    def behind(self, last_stable_offset: int | None) -> bool:
+        """More records are committed upstream than this pipe has processed (one offset is
+        allowed for the transaction marker after the last record). Judged from the pipe's
+        position, not the open outbox's: an outbox just taken by a transaction is empty,
+        and its next offset (0) would count every partition as behind."""
+        return last_stable_offset is not None and self.next_offset + 1 < last_stable_offset
+
     def current(self) -> bool:
         """Still the partition's pipe: active, with the producer it was made for."""
         return self.owned.active and self.owned.producer is self.producer

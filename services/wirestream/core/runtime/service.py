@@ -243,7 +243,8 @@ class StageService:
                 if pipe is None or not pipe.current() or not records:
                     del queues[tp]  # done, or suspended: activation seeks to the last commit
                 if pipe is not None:
-                    behind = bool(records) or self._behind(tp, pipe.outbox.next_offset)
+                    stable = self._consumer.last_stable_offset(tp)
+                    behind = bool(records) or pipe.behind(stable)
                     pipe.bound.observe(behind, time.monotonic())
                     await self._begin(pipe)
 
@@ -262,12 +263,6 @@ class StageService:
                 owned, owned.producer, bound, settings.batch_size
             )
         return pipe
-
-    def _behind(self, tp: TopicPartition, next_offset: int) -> bool:
-        """More records are committed upstream than were processed (one offset is allowed
-        for the transaction marker after the last record)."""
-        stable = self._consumer.last_stable_offset(tp)
-        return stable is not None and next_offset + 1 < stable
 
     async def _fill(self, pipe: PartitionPipe, records: deque[ConsumerRecord]) -> None:
         """A slice of the records into the pipe's open outbox, in the chain's thread: one
