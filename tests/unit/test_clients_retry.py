@@ -42,4 +42,4 @@ def test_retriable_errors_that_outlast_the_window_are_raised():
     call = Flaky(*(NodeNotReadyError(f"try {n}") for n in range(100)))
     with pytest.raises(NodeNotReadyError):
         asyncio.run(retrying(call, window_s=0.5))
-    assert 2 <= call.calls < 10  # pauses of 0.1, 0.2, ... s: a few tries, then it gives up
+    assert 2 <= call.calls < 10  # pauses of 0.2, 0.4, ... s: a few tries, then it gives up

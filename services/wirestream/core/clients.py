@@ -53,27 +53,35 @@ async def admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
 
 T = TypeVar("T")
 
+BACKOFF_FIRST_S = 0.2
 # How long an admin request is retried on retriable errors. The admin client sends a request
 # to a node of its metadata picked at random, and a broker lost a moment ago stays in that
 # metadata until the cluster fences it (about 10 s): a request sent its way fails at once
 # with `NodeNotReadyError`, although the other brokers would answer it.
 ADMIN_RETRY_S = 30.0
+ADMIN_BACKOFF_MAX_S = 2.0
+
+
+def doubling_delay(failures: int, max_s: float) -> float:
+    """Seconds to wait after `failures` consecutive failures: 0.2 s doubling to `max_s`."""
+    return min(BACKOFF_FIRST_S * 2 ** (failures - 1), max_s)
 
 
 async def retrying(call: Callable[[], Awaitable[T]], window_s: float = ADMIN_RETRY_S) -> T:
-    """`call()`, again after a growing pause while it fails with a retriable Kafka error, for
-    up to `window_s`; then, or on any other error, the error is raised. Only for idempotent
-    calls: a retried request may have taken effect."""
+    """`call()`, again after a growing pause (`doubling_delay`) while it fails with a
+    retriable Kafka error, for up to `window_s`; then, or on any other error, the error is
+    raised. Only for idempotent calls: a retried request may have taken effect."""
     deadline = time.monotonic() + window_s
-    pause = 0.1
+    failures = 0
     while True:
         try:
             return await call()
         except KafkaError as exc:
+            failures += 1
+            pause = doubling_delay(failures, ADMIN_BACKOFF_MAX_S)
             if not exc.retriable or time.monotonic() + pause > deadline:
                 raise
         await asyncio.sleep(pause)
-        pause = min(2 * pause, 2.0)
 
 
 async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:

@@ -21,13 +21,13 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
 from structlog.typing import FilteringBoundLogger
 
+from wirestream.core.clients import doubling_delay
 from wirestream.core.config import Settings
 from wirestream.core.http import Health
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.changelog import ChangelogReader, check_changelog
 from wirestream.core.runtime.translate import Binding
 
-BACKOFF_FIRST_S = 0.2
 BACKOFF_MAX_S = 10.0
 # Fetches back off to 5 s only: once the broker is back the service resumes within seconds.
 FETCH_BACKOFF_MAX_S = 5.0
@@ -46,11 +46,6 @@ def retry_delay(failures: int, fenced: bool, session_timeout_ms: int) -> float:
     if fenced:
         return 2 * session_timeout_ms / 1000
     return doubling_delay(failures, BACKOFF_MAX_S)
-
-
-def doubling_delay(failures: int, max_s: float) -> float:
-    """Seconds to wait after `failures` consecutive failures: 0.2 s doubling to `max_s`."""
-    return min(BACKOFF_FIRST_S * 2 ** (failures - 1), max_s)
 
 
 @dataclass(slots=True)
