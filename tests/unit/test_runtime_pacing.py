@@ -119,8 +119,6 @@ async def test_records_processed_already_are_dropped_even_before_their_commit():
 
 async def test_behind_is_judged_from_what_was_processed_even_once_the_outbox_is_taken():
     p = pipe()
-    records = deque(record(offset) for offset in range(10, 14))
-    p.unprocessed(records)
     p.outbox.consumed, p.outbox.next_offset = 4, 14  # 10-13 processed
     p.processed()
     assert not p.behind(15)  # 14 is the transaction marker after offset 13

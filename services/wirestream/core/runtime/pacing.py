@@ -91,7 +91,7 @@ class PartitionPipe:
         """More records are committed upstream than this pipe has processed (one offset is
         allowed for the transaction marker after the last record). Judged from the pipe's
         position, not the open outbox's: an outbox just taken by a transaction is empty,
-        and its next offset (0) would count every partition as behind."""
+        and its next offset (0) would count the partition as behind."""
         return last_stable_offset is not None and self.next_offset + 1 < last_stable_offset
 
     def current(self) -> bool:
