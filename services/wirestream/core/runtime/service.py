@@ -243,8 +243,7 @@ class StageService:
                 if pipe is None or not pipe.current() or not records:
                     del queues[tp]  # done, or suspended: activation seeks to the last commit
                 if pipe is not None:
-                    stable = self._consumer.last_stable_offset(tp)
-                    behind = bool(records) or pipe.behind(stable)
+                    behind = bool(records) or pipe.behind(self._consumer.last_stable_offset(tp))
                     pipe.bound.observe(behind, time.monotonic())
                     await self._begin(pipe)
 
