@@ -80,11 +80,11 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
-# Retrains the name recogniser's shipped models from the CoNLL files (read from
+# Retrains the name recogniser's shipped models from the CoNLL and GermEval files (read from
 # $$WIRESTREAM_NER_DATA, default ~/.cache/wirestream/ner-data, downloaded when missing) and
 # scores them on the test splits; about 2 minutes of CPU per language. NER_CORPUS=open trains
 # on the openly licensed corpora instead (enricher README: their licences and scores).
-NER_CORPUS ?= conll
+NER_CORPUS ?= shipped
 train-ner: install
 	$(BIN)/pip install --quiet -e '.[train]'
 	nice $(BIN)/python -m wirestream.enricher.entities_training --corpus $(NER_CORPUS)

@@ -657,11 +657,12 @@ def _ner_section(ner: dict[str, Any], targets: list[dict[str, Any]]) -> list[str
             "verdict": _check(cost["items_per_cpu_s"], 150),
         }
     )
-    rows = [{"lang": lang, **row} for lang, row in (ner.get("conll") or {}).items()]
+    rows = [{"lang": lang, **row} for lang, row in (ner.get("test_splits") or {}).items()]
     scored = [row for row in rows if "missing" not in row]
     if scored:
         lines += [
-            "CoNLL test splits (never trained on): conlleval mention F1, per-document name sets:",
+            "Test splits (never trained on; CoNLL-2002/2003, GermEval 2014's development split for"
+            " German): conlleval mention F1, per-document name sets:",
             "",
         ]
         lines += _table(

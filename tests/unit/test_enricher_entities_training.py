@@ -15,6 +15,7 @@ from wirestream.enricher.entities_training import (
     chunks,
     iob2,
     read_conll,
+    read_germeval,
     score,
     splits,
 )
@@ -61,6 +62,29 @@ def test_a_file_without_document_starts_has_one_document_per_sentence(tmp_path: 
     path = tmp_path / "esp.sample"
     path.write_text("Madrid B-LOC\n, O\n\nEFE B-ORG\n", "utf-8")
     assert [len(document) for document in read_conll(path)] == [1, 1]
+
+
+GERMEVAL_STYLE = (  # GermEval 2014's TSV: a source line, then index, word, outer, embedded
+    "#\thttp://de.wikipedia.org/wiki/Manfred_Korfmann\t[2009-10-17]\n"
+    "1\tFC\tB-ORG\tO\n2\tKickers\tI-ORG\tO\n3\tDarmstadt\tI-ORG\tB-LOC\n"
+    "4\tund\tO\tO\n5\tdie\tO\tO\n6\tisraelische\tB-LOCderiv\tO\n"
+    "7\tTroia-Ausstellung\tB-LOCpart\tO\n8\t„\tO\tO\n9\tTroia\tB-OTH\tB-LOC\n"
+    "10\tTraum\tI-OTH\tO\n\n"
+    "#\thttp://www.heise.de/tp/r4/artikel/32/32883/1.html\t[2010-07-04]\n"
+    "1\tMerkel\tB-PER\tO\n\n"
+)
+
+
+def test_germeval_files_read_outer_names_one_document_per_sentence(tmp_path: Path):
+    path = tmp_path / "NER-de-dev.tsv"
+    path.write_text(GERMEVAL_STYLE, "utf-8")
+    documents = read_germeval(path)
+    assert [len(document) for document in documents] == [1, 1]
+    words, labels = documents[0][0]
+    assert words[:3] == ["FC", "Kickers", "Darmstadt"]
+    # Outer spans only; OTH is MISC; derived and partial names are no names, as in CoNLL.
+    assert labels == ["B-ORG", "I-ORG", "I-ORG", "O", "O", "O", "O", "O", "B-MISC", "I-MISC"]
+    assert documents[1] == [(["Merkel"], ["B-PER"])]
 
 
 def test_iob1_continuation_after_another_type_starts_a_name():
