@@ -299,3 +299,44 @@ def test_word_clusters_give_path_prefixes_as_written_else_capitalised_or_lower_c
         "c10=678",
         "c20=678",
     }
+
+
+def test_german_copy_is_read_by_its_model_with_offsets():
+    item = model_item(
+        "Bundeskanzler Friedrich Merz hat am Montag in Brüssel mit EU-Kommissionschefin Ursula "
+        "von der Leyen über Zölle gesprochen. Auch die Deutsche Bank und Siemens warnten vor "
+        "einem Handelskrieg.",
+        "de",
+    )
+    found = entities(item)
+    assert "Friedrich Merz" in found["people"]
+    assert "Ursula von der Leyen" in found["people"]
+    assert {"Deutsche Bank", "Siemens"} <= set(found["organisations"])
+    assert "Brüssel" in {m["text"] for m in found["mentions"] if m["type"] == "LOC"}
+    for mention in found["mentions"]:
+        assert item[mention["field"]][mention["start"] : mention["end"]] == mention["text"]
+
+
+def test_german_capitals_headlines_and_results_tables_make_no_junk_names():
+    found = entities(
+        model_item(
+            "Ergebnisse der Bundesliga:\nBayern München - Borussia Dortmund 2:1\n"
+            "VfB Stuttgart - Werder Bremen 0:0\nTabelle: 1. Bayern 10 25\n2. Dortmund 10 22",
+            "de",
+            headline="MERZ WARNT VOR HANDELSKRIEG MIT DEN USA",
+        )
+    )
+    assert all(m["field"] == "body_text" for m in found["mentions"])
+    for mention in found["mentions"]:
+        assert not any(char.isdigit() or char == "\n" for char in mention["text"])
+
+
+def test_a_known_name_cut_before_its_particles_is_whole_and_prepositions_are_not_names():
+    # The German model ends "Ursula" before "von der"; the lexicon knows the whole name.
+    found = entities(
+        model_item(
+            "Kommissionspräsidentin Ursula von der Leyen traf Friedrich Merz von der CDU.", "de"
+        )
+    )
+    assert found["people"] == ["Ursula von der Leyen", "Friedrich Merz"]
+    assert "CDU" in found["organisations"]

@@ -212,6 +212,8 @@ class NamedEntities:
         self._lexicon = lexicon or country_lexicon()
         self._model = model or recogniser()
         self._names = names or name_lexicon()
+        particles = "|".join(map(re.escape, self._rules.particles))
+        self._particle_tail = re.compile(rf"(?: (?:{particles}))+ [^\W\d_][\w'’-]*")
         # A run's names depend only on its words and cue; names recur across items.
         self._names_in_run = lru_cache(maxsize=1 << 15)(self._read_run)
 
@@ -242,9 +244,13 @@ class NamedEntities:
         """The model's PER/ORG/LOC mentions with their canonical names (MISC is dropped)."""
         named: list[tuple[str, str, Mention, str]] = []  # kind, name, mention, field
         resolved: list[tuple[str, Mention, str, Alias | None]] = []
-        for (_, field), mentions in zip(_FIELDS, passages, strict=True):
+        for (passage, field), mentions in zip(_FIELDS, passages, strict=True):
+            covered = 0  # the end of a mention extended over the ones after it
             for found in mentions:
-                mention = self._without_role(found)
+                if found.start < covered:
+                    continue
+                mention = self._without_role(self._with_particles(found, getattr(text, passage)))
+                covered = mention.end
                 kind, alias = self._typed(mention)
                 if kind in _LISTS:
                     resolved.append((kind, mention, field, alias))
@@ -297,6 +303,18 @@ class NamedEntities:
         if mention.label == "ORG":
             return "ORG", organisation
         return mention.label, None
+
+    def _with_particles(self, mention: Mention, passage: str) -> Mention:
+        """A person the model ended before the particles of a known name ("Ursula" of "Ursula
+        von der Leyen": in German "von der" is more often a preposition and an article),
+        extended to that name; an unknown name stays as the model found it."""
+        tail = self._particle_tail.match(passage, mention.end)
+        if mention.label != "PER" or tail is None or not tail.group().rsplit(" ", 1)[1].istitle():
+            return mention
+        person = self._names.people.lookup(mention.text + tail.group())
+        if person is None or person.partial:
+            return mention
+        return Mention(mention.label, mention.text + tail.group(), mention.start, tail.end())
 
     def _without_role(self, mention: Mention) -> Mention:
         """A person without a capitalised role word or title the model took in ("Econoom
