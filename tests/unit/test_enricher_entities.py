@@ -12,9 +12,11 @@ import pycrfsuite
 import pytest
 from enricher_fixtures import FIXTURES, page_items, wire_item
 
-from wirestream.enricher.entities import NamedEntities
+from wirestream.core.folding import fold
+from wirestream.enricher.entities import NamedEntities, entity_rules
 from wirestream.enricher.entities_model import (
     Features,
+    Mention,
     clusters_path,
     language_features,
     lexicons,
@@ -340,3 +342,13 @@ def test_a_known_name_cut_before_its_particles_is_whole_and_prepositions_are_not
     )
     assert found["people"] == ["Ursula von der Leyen", "Friedrich Merz"]
     assert "CDU" in found["organisations"]
+
+
+def test_role_words_and_role_compounds_come_off_a_person_the_model_found():
+    rules = entity_rules()
+    assert rules.is_title("bundeskanzler") and rules.is_title(fold("Armeesprecher"))
+    assert rules.is_title(fold("US-Außenminister")) and rules.is_title("navo-chef")
+    assert not rules.is_title("merz")
+    model = NamedEntities()
+    mention = Mention("PER", "Armeesprecher Hagari", 10, 30)
+    assert model._without_role(mention) == Mention("PER", "Hagari", 24, 30)

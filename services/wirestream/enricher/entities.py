@@ -81,6 +81,7 @@ class EntityRules:
     given_names: frozenset[str]
     role_cues: frozenset[str]
     titles: frozenset[str]  # words that come off the front of a person's name: role cues too
+    title_suffixes: tuple[str, ...]  # and compounds ending in these ("Armeesprecher")
     not_names: frozenset[str]
     particles: frozenset[str]
     organisation_suffixes: frozenset[str]
@@ -95,12 +96,17 @@ class EntityRules:
             given_names=frozenset(map(fold, table["given_names"])),
             role_cues=frozenset(map(fold, table["role_cues"])),
             titles=frozenset(map(fold, [*table["role_cues"], *table["titles"]])),
+            title_suffixes=tuple(map(fold, table["role_compound_suffixes"])),
             not_names=frozenset(table["not_names"]),
             particles=frozenset(table["particles"]),
             organisation_suffixes=frozenset(map(fold, table["organisation_suffixes"])),
             compound_suffixes=tuple(map(fold, table["organisation_compound_suffixes"])),
             runs=name_runs(table["particles"]),
         )
+
+
+    def is_title(self, folded: str) -> bool:
+        return folded in self.titles or folded.endswith(self.title_suffixes)
 
 
 @cache
@@ -320,7 +326,7 @@ class NamedEntities:
         """A person without a capitalised role word or title the model took in ("Econoom
         Indermit Gill" at a sentence start, "Chairman Powell")."""
         first, _, rest = mention.text.partition(" ")
-        if mention.label != "PER" or not rest or fold_word(first) not in self._rules.titles:
+        if mention.label != "PER" or not rest or not self._rules.is_title(fold_word(first)):
             return mention
         start = mention.start + len(first) + 1
         return Mention(mention.label, rest, start, mention.end)
