@@ -104,7 +104,6 @@ class EntityRules:
             runs=name_runs(table["particles"]),
         )
 
-
     def is_title(self, folded: str) -> bool:
         return folded in self.titles or folded.endswith(self.title_suffixes)
 
