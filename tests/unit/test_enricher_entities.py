@@ -20,6 +20,7 @@ from wirestream.enricher.entities_model import (
     clusters_path,
     language_features,
     lexicons,
+    mentions_in,
     read_clusters,
     read_weights,
     recogniser,
@@ -352,3 +353,16 @@ def test_role_words_and_role_compounds_come_off_a_person_the_model_found():
     model = NamedEntities()
     mention = Mention("PER", "Armeesprecher Hagari", 10, 30)
     assert model._without_role(mention) == Mention("PER", "Hagari", 24, 30)
+
+
+def test_marks_that_are_never_in_a_name_come_off_a_mention():
+    # Reuters writes "<Asta Pharma AG>" and tickers; the model may take the marks in.
+    text = "<Asta Pharma AG> and Commonwealth Shipping Plc <BCOM.L> said"
+    sentence = list(next(sentences(text, "en")))
+    words = [token.group() for token in sentence]
+    assert words[:5] == ["<", "Asta", "Pharma", "AG", ">"]
+    labels = ["B-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "O", "B-ORG", "I-ORG", "I-ORG"]
+    labels += ["I-ORG"] * (words.index(">", 5) - len(labels)) + ["O"] * 2
+    found = mentions_in(labels, sentence, text)
+    assert [m.text for m in found] == ["Asta Pharma AG", "Commonwealth Shipping Plc"]
+    assert all(text[m.start : m.end] == m.text for m in found)

@@ -488,17 +488,23 @@ def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], 
     return frozenset(lower), frozenset(midcap)
 
 
+# Marks that are never part of a name, though a model may take them in: Reuters writes
+# companies as "<Versatile Corp>" and tickers as "<BCOM.L>" (after the name they follow).
+_NOT_IN_NAMES = frozenset("<>[]{}|")
+
+
 def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> list[Mention]:
-    """Mentions of one sentence from its BIO labels, with offsets into `text`."""
-    return [
-        Mention(
-            kind,
-            text[sentence[start].start() : sentence[end - 1].end()],
-            sentence[start].start(),
-            sentence[end - 1].end(),
-        )
-        for start, end, kind in label_spans(labels)
-    ]
+    """Mentions of one sentence from its BIO labels, with offsets into `text`: a span starts
+    after the marks that are never part of a name and ends before the next one."""
+    found = []
+    for start, end, kind in label_spans(labels):
+        while start < end and sentence[start].group() in _NOT_IN_NAMES:
+            start += 1
+        end = next((i for i in range(start, end) if sentence[i].group() in _NOT_IN_NAMES), end)
+        if start < end:
+            first, last = sentence[start].start(), sentence[end - 1].end()
+            found.append(Mention(kind, text[first:last], first, last))
+    return found
 
 
 class Recogniser:
