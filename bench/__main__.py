@@ -11,7 +11,8 @@ MinHashLSH, from bench/dedup.py), `kafka` (end-to-end throughput exactly-once an
 at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, peak
 memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP),
 `realcopy` (normalizer and enricher accuracy per field and language on the real agency copy
-in tests/fixtures/real/, from bench/realcopy.py; a few seconds), `formats` (normalizer
+in tests/fixtures/real/, from bench/realcopy.py, and the people and organisations named there
+against hand labels, from bench/realnames.py; a few seconds), `formats` (normalizer
 items/s per agency format on its real samples beside text pages, from bench/formats.py),
 `changes` (how often an update's `changes` names exactly the revision the generator made,
 and what computing it costs, from bench/changes.py), `quix` (issue 16's race:
@@ -110,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "realcopy" in parts:
         report.progress("accuracy on real agency copy ...")
         results["realcopy"] = call_owner("realcopy")
+        results["realnames"] = call_owner("realnames")
     if "formats" in parts:
         report.progress("normalizer throughput per agency format ...")
         results["formats"] = call_owner("formats", args.quick)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -88,11 +88,12 @@ def load_corpus(root: Path = CORPUS) -> list[Case]:
 
 
 class Pipeline:
-    """Normalizer, then the dateline and agency enrichers, in-process: one item per page."""
+    """Normalizer, then enrichers (the dateline and agency ones unless told), in-process: one
+    item per page."""
 
-    def __init__(self) -> None:
+    def __init__(self, enrichers: Sequence[str] = ("dateline", "agencies")) -> None:
         self._normalizer = Normalizer()
-        self._enricher = Enricher(["dateline", "agencies"])
+        self._enricher = Enricher(enrichers)
 
     def item(self, case: Case) -> dict[str, Any] | None:
         """The page's main item (its article, else its first item); None when dead-lettered."""

@@ -148,6 +148,9 @@ def render(results: dict[str, Any]) -> str:
     realcopy = results.get("realcopy")
     if realcopy and "rows" in realcopy:
         lines += _realcopy_section(realcopy, targets)
+    realnames = results.get("realnames")
+    if realnames and "rows" in realnames:
+        lines += _realnames_section(realnames)
     formats = results.get("formats")
     if formats and "rows" in formats:
         lines += [
@@ -622,6 +625,31 @@ def _realcopy_section(realcopy: dict[str, Any], targets: list[dict[str, Any]]) -
             "verdict": "missed" if below else "met",
         }
     )
+    return lines
+
+
+def _realnames_section(realnames: dict[str, Any]) -> list[str]:
+    lines = [
+        "### People and organisations on real agency copy (bench/realnames.py)",
+        "",
+        "Name sets per item against hand labels (tests/fixtures/real/entities.json), "
+        "micro-averaged per language; `by`: the trained model or the rules.",
+        "",
+    ]
+    lines += _table(
+        realnames["rows"],
+        [
+            ("lang", "language"),
+            ("items", "items"),
+            ("by", "by"),
+            *(
+                (f"{kind}_{measure}", f"{kind} {measure}")
+                for kind in ("people", "organisations")
+                for measure in ("precision", "recall", "f1")
+            ),
+        ],
+    )
+    lines.append("")
     return lines
 
 
