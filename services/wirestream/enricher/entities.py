@@ -313,8 +313,10 @@ class NamedEntities:
         """A person the model ended before the particles of a known name ("Ursula" of "Ursula
         von der Leyen": in German "von der" is more often a preposition and an article),
         extended to that name; an unknown name stays as the model found it."""
+        if mention.label != "PER":
+            return mention
         tail = self._particle_tail.match(passage, mention.end)
-        if mention.label != "PER" or tail is None or not tail.group().rsplit(" ", 1)[1].istitle():
+        if tail is None or not tail.group().rsplit(" ", 1)[1].istitle():
             return mention
         person = self._names.people.lookup(mention.text + tail.group())
         if person is None or person.partial:
