@@ -124,6 +124,7 @@ class Drained:
     service_cpu_s: float
     broker_cpu_s: float | None
     main_thread_cpu_s: float  # of the services' main threads: their event loops
+    commit_s: float  # the backlog's commit call, from request to acknowledgement
 
 
 def expected_outputs(records: list[bytes]) -> Expected:
@@ -436,6 +437,7 @@ async def drain_backlog(
         broker_cpu = -cpu_seconds(broker) if broker else None
         t0 = time.time()
         await producer.commit_transaction()
+        commit_s = time.time() - t0
     finally:
         await producer.stop()
     collected = await collector
@@ -453,6 +455,7 @@ async def drain_backlog(
         round(cpu, 3),
         round(broker_cpu, 3) if broker_cpu is not None else None,
         round(loop_cpu, 3),
+        commit_s,
     )
 
 
