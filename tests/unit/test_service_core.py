@@ -24,7 +24,7 @@ from wirestream.core.config import (
     settings_from_env,
 )
 from wirestream.core.http import Health, HttpServer, PortInUse, build_app
-from wirestream.core.logging import configure_logging, get_logger
+from wirestream.core.logging import RepeatGate, configure_logging, get_logger
 from wirestream.core.metrics import Metrics
 
 
@@ -205,6 +205,34 @@ def test_conditions_the_client_retries_are_warnings_not_errors(log_lines):
         ("aiokafka.consumer.group_coordinator", "error"),
         ("someone.else", "error"),
     ]
+
+
+def test_a_library_warning_repeated_many_times_a_second_comes_out_once_per_window(log_lines):
+    # A broker that was down made one service log ~130 of these a second, for over an hour.
+    now = [0.0]
+    configure_logging("pipeline", "INFO", stream=log_lines, repeats=RepeatGate(10, lambda: now[0]))
+    client = logging.getLogger("aiokafka")
+    for attempt in range(130):
+        now[0] = attempt / 130
+        client.error("Unable connect to node with id %s: %s", 1, "Connect call failed")
+        client.error("Unable to update metadata from %s", [1])
+    logging.getLogger("aiokafka.conn").error("Unable connect to node with id %s: %s", 1, "x")
+    now[0] = 10.5
+    client.error("Unable connect to node with id %s: %s", 2, "Connect call failed")
+    events = [orjson.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert [(e["logger"], e["event"], e.get("repeats_held_back")) for e in events] == [
+        ("aiokafka", "Unable connect to node with id 1: Connect call failed", None),
+        ("aiokafka", "Unable to update metadata from [1]", None),
+        ("aiokafka.conn", "Unable connect to node with id 1: x", None),  # another logger
+        ("aiokafka", "Unable connect to node with id 2: Connect call failed", 129),
+    ]
+
+
+def test_library_lines_below_warning_are_never_held_back(log_lines):
+    configure_logging("enricher", "DEBUG", stream=log_lines, repeats=RepeatGate(10, lambda: 0))
+    for _ in range(3):
+        logging.getLogger("aiohttp.access").debug("GET /metrics")
+    assert len(log_lines.getvalue().splitlines()) == 3
 
 
 def test_debug_level_keeps_aiokafka_authentication_exchanges_out(log_lines):

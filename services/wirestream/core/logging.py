@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import orjson
@@ -52,24 +54,74 @@ def library_level(record: logging.LogRecord) -> int:
     return record.levelno
 
 
+REPEAT_WINDOW_S = 10.0
+_KINDS_KEPT = 1_000  # distinct messages remembered; libraries log templates, so few
+
+
+class RepeatGate:
+    """The first library warning or error of a kind (logger, level, message template) passes;
+    the same kind again passes at most once per `window_s`, saying how many were held back since the
+    last. A broker that is down makes aiokafka log each failed connection and metadata
+    refresh of every client, ~130 lines a second from one service: hours of that buried
+    everything else in the log. The count of a last burst comes out with the next line of
+    its kind."""
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window_s = window_s
+        self._clock = clock
+        self._kinds: dict[tuple[str, int, str], tuple[float, int]] = {}  # -> passed at, held
+
+    def admit(self, record: logging.LogRecord) -> int | None:
+        """None: hold the record back; else how many of its kind were held back before it.
+        Below WARNING every record passes: those lines were asked for (`--log-level DEBUG`)."""
+        if record.levelno < logging.WARNING:
+            return 0
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self._clock()
+        seen = self._kinds.get(kind)
+        if seen is not None and now - seen[0] < self.window_s:
+            self._kinds[kind] = (seen[0], seen[1] + 1)
+            return None
+        if seen is None and len(self._kinds) >= _KINDS_KEPT:
+            self._kinds.clear()
+        self._kinds[kind] = (now, 0)
+        return seen[1] if seen else 0
+
+
 class _LibraryRecords(logging.Handler):
     """Hands standard-library log records (aiokafka's, aiohttp's) to structlog, so they come
-    out as the same JSON lines, with a `logger` field, instead of plain text on stderr."""
+    out as the same JSON lines, with a `logger` field, instead of plain text on stderr; a
+    record repeated many times a second comes out once per `REPEAT_WINDOW_S` (`RepeatGate`)."""
+
+    def __init__(self, gate: RepeatGate) -> None:
+        super().__init__()
+        self._gate = gate
 
     def emit(self, record: logging.LogRecord) -> None:
+        held = self._gate.admit(record)
+        if held is None:
+            return
         log = structlog.get_logger().bind(logger=record.name)
-        exc_info = {"exc_info": record.exc_info} if record.exc_info else {}
-        log.log(library_level(record), record.getMessage(), **exc_info)
+        extra: dict[str, Any] = {"exc_info": record.exc_info} if record.exc_info else {}
+        if held:
+            extra["repeats_held_back"] = held
+        log.log(library_level(record), record.getMessage(), **extra)
 
 
-def configure_logging(service: str, level: str = "INFO", stream: IO[bytes] | None = None) -> None:
+def configure_logging(
+    service: str,
+    level: str = "INFO",
+    stream: IO[bytes] | None = None,
+    repeats: RepeatGate | None = None,
+) -> None:
     """JSON lines at `level` and above to `stream` (stdout's byte buffer by default).
     Libraries log through the same lines from WARNING up (DEBUG when `level` is DEBUG, but
-    aiokafka's from INFO: its DEBUG lines carry authentication exchanges)."""
+    aiokafka's from INFO: its DEBUG lines carry authentication exchanges), each kind of
+    their records at most once per `REPEAT_WINDOW_S` (`repeats`: another gate)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
         root.removeHandler(handler)
-    root.addHandler(_LibraryRecords())
+    root.addHandler(_LibraryRecords(repeats or RepeatGate(REPEAT_WINDOW_S)))
     root.setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
     # aiokafka's DEBUG lines include the SASL/SCRAM exchange: never below INFO.
     logging.getLogger("aiokafka").setLevel(logging.INFO if level.upper() == "DEBUG" else 0)
