@@ -39,7 +39,7 @@ from wirestream.core.config import Settings
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import cluster_from_env
 from wirestream.devbroker.local_kafka import LocalKafka
-from wirestream.devbroker.subprocesses import stop_gracefully
+from wirestream.devbroker.subprocesses import die_with_parent, stop_gracefully
 
 PARTITIONS = 2  # one per core of the reference machine
 MAX_RECORD = 900_000  # larger records never reach Kafka (broker and producer limits)
@@ -314,7 +314,9 @@ def _passthrough(bootstrap: str, source: str, target: str) -> Service:
 
 def _spawn(name: str, argv: list[str], env: dict[str, str]) -> Service:
     log = (LOGS / f"{name.split()[0]}.log").open("ab")
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+    )
     return Service(name, process)
 
 

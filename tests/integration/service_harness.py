@@ -22,6 +22,7 @@ from wirestream.core.http import Health
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.service import StageService
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
+from wirestream.devbroker.subprocesses import die_with_parent
 
 # What a group coordinator answers while it is still loading on a fresh broker.
 COORDINATOR_STARTING = (
@@ -269,6 +270,7 @@ class ServeProcess:
             env=self.env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
         self._reader = asyncio.create_task(self._read())
 
