@@ -27,6 +27,8 @@ def die_with_parent() -> None:
     """For `preexec_fn`: the child gets SIGTERM once the process that started it is gone,
     however it went (kill -9 included). A killed benchmark left its `serve pipeline` running
     for over an hour, logging its lost broker and taking CPU from the runs after it. Linux
-    only (prctl); elsewhere the child outlives its parent as before."""
+    only (prctl); elsewhere the child outlives its parent as before. Linux sends the signal
+    when the starting *thread* ends: start such children from a thread that outlives them
+    (the main thread, as the bench and the test harness do)."""
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
