@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 
 import orjson
@@ -18,7 +19,7 @@ from wirestream.deduplicator import DedupConfig
 from wirestream.enricher import ENRICHERS, Enricher
 from wirestream.enricher.enrichment import Enrichment
 from wirestream.normalizer import Normalizer
-from wirestream.pipeline import PipelineOptions, build_stage, build_stages
+from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages
 
 ORIGIN = Origin(topic="wire.unique", partition=2, offset=7)
 
@@ -148,6 +149,25 @@ def test_the_fixture_page_through_normalizer_and_enricher():
 
 def test_the_pipeline_ends_with_the_enricher():
     assert isinstance(build_stages()[-1], Enricher)
+
+
+def test_building_a_stage_pauses_the_garbage_collector_and_restores_it(monkeypatch):
+    during: list[bool] = []
+
+    def build(options: PipelineOptions) -> Stage:
+        during.append(gc.isenabled())
+        return Normalizer()
+
+    monkeypatch.setitem(STAGES, "normalizer", build)
+    try:
+        build_stage("normalizer")
+        assert gc.isenabled()
+        gc.disable()  # a caller that runs without it keeps it off
+        build_stage("normalizer")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert during == [False, False]
 
 
 def test_enricher_chain_is_chosen_by_environment():
