@@ -60,11 +60,11 @@ _KINDS_KEPT = 1_000  # distinct messages remembered; libraries log templates, so
 
 class RepeatGate:
     """The first library warning or error of a kind (logger, level, message template) passes;
-    the same kind again passes at most once per `window_s`, saying how many were held back since the
-    last. A broker that is down makes aiokafka log each failed connection and metadata
-    refresh of every client, ~130 lines a second from one service: hours of that buried
-    everything else in the log. The count of a last burst comes out with the next line of
-    its kind."""
+    the same kind again passes at most once per `window_s`, saying how many were held back
+    since the last. A broker that is down makes aiokafka log each failed connection and
+    metadata refresh of every client, ~130 lines a second from one service: hours of that
+    buried everything else in the log. The count of a last burst comes out with the next
+    line of its kind."""
 
     def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.window_s = window_s
