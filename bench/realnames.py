@@ -14,8 +14,8 @@ Corp" and "Westpac", are both right, as in CoNLL's name sets, where each is a na
 written); an entry is found when one of its forms is given.
 
 Scores are micro-averaged per language: precision, recall and F1 of the name sets. Languages
-with a trained model (nl, en, es) are scored with it, the others with the rules; the corpus is
-small (11-56 items per language), so a score moves by several points per name.
+with a trained model (nl, en, es, de, pt) are scored with it, the others with the rules; the
+corpus is small (11-56 items per language), so a score moves by several points per name.
 
     .venv/bin/python -m bench.realnames     # the table, and each miss
 """

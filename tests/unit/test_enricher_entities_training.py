@@ -16,6 +16,7 @@ from wirestream.enricher.entities_training import (
     iob2,
     read_conll,
     read_germeval,
+    read_uner,
     score,
     splits,
 )
@@ -85,6 +86,34 @@ def test_germeval_files_read_outer_names_one_document_per_sentence(tmp_path: Pat
     # Outer spans only; OTH is MISC; derived and partial names are no names, as in CoNLL.
     assert labels == ["B-ORG", "I-ORG", "I-ORG", "O", "O", "O", "O", "O", "B-MISC", "I-MISC"]
     assert documents[1] == [(["Merkel"], ["B-PER"])]
+
+
+UNER_STYLE = (  # Universal NER's IOB2: the treebank's words, contractions split ("de o")
+    "# global.columns = ID FORM NER MISC ANNOTATOR\n"
+    "# newdoc id = batch-0000\n# sent_id = batch-0000-0001\n# text = PT em o governo\n"
+    "1\tPT\tB-ORG\t-\tborje\n2\tem\tO\t-\t-\n3\to\tO\t-\t-\n4\tgoverno\tO\t-\t-\n\n"
+    "# sent_id = batch-0000-0002\n"
+    "1\tEm\tO\t-\t-\n2\ta\tO\t-\t-\n3\tvisita\tO\t-\t-\n4\tde\tO\t-\t-\n"
+    "5\ta\tB-ORG\t-\tborje\n6\tFolha\tI-ORG\t-\tborje\n7\ta\tO\t-\t-\n"
+    "8\ta\tO\t-\t-\n9\tLula\tB-PER\t-\tborje\n\n"
+    "# newdoc id = batch-0001\n# sent_id = batch-0001-0001\n"
+    "1\tde\tO\t-\t-\n2\tum\tO\t-\t-\n3\tLisboa\tB-LOC\t-\t-\n\n"
+)
+
+
+def test_uner_files_read_as_documents_with_the_copys_contractions(tmp_path: Path):
+    path = tmp_path / "pt_bosque-ud-dev.iob2"
+    path.write_text(UNER_STYLE, "utf-8")
+    documents = read_uner(path)
+    assert [len(document) for document in documents] == [2, 1]
+    assert documents[0][0] == (["PT", "no", "governo"], ["B-ORG", "O", "O"])
+    # "de a Folha": the contraction "da" is no part of the name, which starts after it.
+    assert documents[0][1] == (
+        ["Na", "visita", "da", "Folha", "à", "Lula"],
+        ["O", "O", "O", "B-ORG", "O", "B-PER"],
+    )
+    # "de um" is written either way: left as the treebank has it.
+    assert documents[1] == [(["de", "um", "Lisboa"], ["O", "O", "B-LOC"])]
 
 
 def test_iob1_continuation_after_another_type_starts_a_name():

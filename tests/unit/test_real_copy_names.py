@@ -61,6 +61,7 @@ FLOORS = {
     "en": (0.70, 0.80),
     "de": (0.70, 0.50),
     "es": (0.85, 0.45),
+    "pt": (0.90, 0.80),  # measured 29 Nov 2026: 0.96, 0.89
 }
 
 
@@ -74,7 +75,7 @@ def test_languages_with_a_model_keep_their_name_scores_on_real_copy(scores, lang
     assert not below, f"{language} {got} under {floors}: {misses}"
 
 
-@pytest.mark.parametrize("language", ["fr", "it", "pt"])
+@pytest.mark.parametrize("language", ["fr", "it"])
 def test_the_rules_name_no_one_wrongly_on_real_copy(scores, language):
     # Languages without a model: the rules find few names, but what they name is right.
     assert scores.by[language] == "rules"

