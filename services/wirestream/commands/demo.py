@@ -37,7 +37,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 
 from wirestream.commands.demo_flow import FlowWatch
-from wirestream.core.clients import admin, quiet_client_logs
+from wirestream.core.clients import admin, quiet_client_logs, retrying
 from wirestream.core.config import Settings, settings_from_env
 from wirestream.core.topics import PipelineTopics, ensure_topics, pipeline_topic_specs
 from wirestream.devbroker.detached import find_cluster
@@ -168,7 +168,7 @@ async def _demo(
     )
     async with admin(settings) as client:
         specs = pipeline_topic_specs(topics, partitions=args.partitions)
-        report = await ensure_topics(client, specs)
+        report = await retrying(lambda: ensure_topics(client, specs))  # a broker just started
     print(
         f"topics: {prefix}wire.* (created {len(report.created)}, existing"
         f" {len(report.existing)}{'; deleted at the end' if own_topics else ''})",

@@ -13,7 +13,7 @@ import sys
 
 from aiokafka.errors import KafkaError
 
-from wirestream.core.clients import admin, cluster_address, command_settings
+from wirestream.core.clients import admin, cluster_address, command_settings, retrying
 from wirestream.core.config import Settings, add_settings_arguments
 from wirestream.core.topics import (
     DEFAULT_PARTITIONS,
@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _create(settings: Settings, prefix: str, partitions: int) -> int:
     specs = pipeline_topic_specs(settings.topics.with_prefix(prefix), partitions=partitions)
-    async with admin(settings) as client:
-        report = await ensure_topics(client, specs)
+    async with admin(settings) as client:  # retried as `serve --create-topics` is
+        report = await retrying(lambda: ensure_topics(client, specs))
     for spec in specs:
         state = "created" if spec.name in report.created else "exists"
         policy = spec.config.get("cleanup.policy", "delete")
@@ -75,7 +75,7 @@ async def _create(settings: Settings, prefix: str, partitions: int) -> int:
 
 async def _list(settings: Settings) -> int:
     async with admin(settings) as client:
-        described = await client.describe_topics()
+        described = await retrying(client.describe_topics)
     for topic in sorted(described, key=lambda t: t["topic"]):
         if not topic["is_internal"]:
             print(f"{topic['topic']:28} partitions={len(topic['partitions'])}")
