@@ -25,6 +25,7 @@ from wirestream.enricher.entities_model import (
     read_weights,
     recogniser,
     sentences,
+    tokens,
 )
 from wirestream.enricher.text import ItemText
 
@@ -302,6 +303,15 @@ def test_word_clusters_give_path_prefixes_as_written_else_capitalised_or_lower_c
         "c10=678",
         "c20=678",
     }
+
+
+def test_french_elisions_come_off_the_word_they_are_written_onto():
+    text = "L'ambassadeur d'Emmanuel Macron est allé aujourd'hui à l’Élysée, qu'il a quitté."
+    assert tokens(text, "fr") == [
+        *("L'", "ambassadeur", "d'", "Emmanuel", "Macron", "est", "allé", "aujourd'hui"),
+        *("à", "l’", "Élysée", ",", "qu'", "il", "a", "quitté", "."),
+    ]
+    assert tokens("d'Emmanuel", "nl") == ["d'Emmanuel"]
 
 
 def test_german_copy_is_read_by_its_model_with_offsets():

@@ -16,6 +16,7 @@ from wirestream.enricher.entities_training import (
     iob2,
     read_conll,
     read_germeval,
+    read_sequoia,
     read_uner,
     score,
     splits,
@@ -114,6 +115,41 @@ def test_uner_files_read_as_documents_with_the_copys_contractions(tmp_path: Path
     )
     # "de um" is written either way: left as the treebank has it.
     assert documents[1] == [(["de", "um", "Lisboa"], ["O", "O", "B-LOC"])]
+
+
+def sequoia_row(number: str, form: str, parseme: str) -> str:
+    return "\t".join([number, form, *"_" * 8, parseme, "*"]) + "\n"
+
+
+SEQUOIA_STYLE = (  # CoNLL-U with PARSEME-FR's expressions and names in the 11th column
+    "# sent_id = annodis.er_00004\n"
+    + sequoia_row("1", "Cora", "1:PROPN|NE-ORG.prim|_;2:PROPN|NE-LOC.final|_")
+    + sequoia_row("2-3", "du", "*")
+    + sequoia_row("2", "de", "*")
+    + sequoia_row("3", "le", "*")
+    + sequoia_row("4", "Tour", "3:PROPN|NE-EVE.final|_")
+    + sequoia_row("5", "de", "3")
+    + sequoia_row("6", "France", "3;4:PROPN|NE-LOC.final|_")
+    + sequoia_row("7", "Jeanine", "5:PROPN|NE-PERS.final|_")
+    + sequoia_row("8", "et", "*")
+    + sequoia_row("9", "Schaer", "5")
+    + "\n# sent_id = Europar.550_00001\n"
+    + sequoia_row("1", "Strasbourg", "1:PROPN|NE-LOC.final|_")
+    + "\n"
+)
+
+
+def test_sequoia_files_read_names_by_what_they_are_with_the_copys_words(tmp_path: Path):
+    path = tmp_path / "sequoia-ud.parseme.frsemcor.dev"
+    path.write_text(SEQUOIA_STYLE, "utf-8")
+    documents = read_sequoia(path)
+    assert [len(document) for document in documents] == [1, 1]  # one per source
+    words, labels = documents[0][0]
+    # "du" as written; Cora by what it is (ORG) rather than how it is used; the longer name
+    # wins over the one inside it; an event is MISC; a name with a gap is left out.
+    assert words == ["Cora", "du", "Tour", "de", "France", "Jeanine", "et", "Schaer"]
+    assert labels == ["B-ORG", "O", "B-MISC", "I-MISC", "I-MISC", "O", "O", "O"]
+    assert documents[1] == [(["Strasbourg"], ["B-LOC"])]
 
 
 def test_iob1_continuation_after_another_type_starts_a_name():

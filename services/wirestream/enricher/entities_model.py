@@ -44,6 +44,12 @@ from wirestream.geo import gazetteer
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’.&]\w+)*|[^\w\s]")
 _TOKEN_EN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-.&]\w+|['’](?![sS]\b)\w+)*|['’][sS]\b|[^\w\s]")
 _POSSESSIVE_SPLIT = frozenset({"en"})
+# French writes an elided article or pronoun onto the next word ("l'Elysée", "d'Emmanuel
+# Macron"): split off, as the French treebank does, so it is no part of a name.
+_TOKEN_ELISION = re.compile(
+    r"(?:[^\W\d_]\.){2,}|(?i:qu|jusqu|lorsqu|puisqu|[cdjlmnst])['’](?=\w)|\w+(?:[-'’.&]\w+)*|[^\w\s]"
+)
+_ELISION_SPLIT = frozenset({"fr"})
 SENTENCE_END = frozenset(".!?")  # tokens that end a sentence
 _LINE = re.compile(r"[^\n]+")
 WINDOW = (-2, -1, 1, 2)  # the neighbours whose attributes a word carries
@@ -78,7 +84,9 @@ class Mention:
 
 
 def token_pattern(language: str) -> re.Pattern[str]:
-    return _TOKEN_EN if language in _POSSESSIVE_SPLIT else _TOKEN
+    if language in _POSSESSIVE_SPLIT:
+        return _TOKEN_EN
+    return _TOKEN_ELISION if language in _ELISION_SPLIT else _TOKEN
 
 
 def tokens(text: str, language: str) -> list[str]:
