@@ -1,6 +1,7 @@
 """The name recogniser: cost per published item and per word on the generator corpus, and
 accuracy on the test splits of the shipped models' data (never trained on: CoNLL-2002/2003,
-GermEval 2014's development split for German).
+GermEval 2014's development split for German, Universal NER's Bosque test split for
+Portuguese).
 
 `run(items)` is what `make bench` (part `ner`) calls with the corpus' published items. The
 scores need those files in the data directory of `make train-ner`

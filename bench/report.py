@@ -693,7 +693,8 @@ def _ner_section(ner: dict[str, Any], targets: list[dict[str, Any]]) -> list[str
     if scored:
         lines += [
             "Test splits (never trained on; CoNLL-2002/2003, GermEval 2014's development split for"
-            " German): conlleval mention F1, per-document name sets:",
+            " German, Universal NER's Bosque test split for Portuguese): conlleval mention F1,"
+            " per-document name sets:",
             "",
         ]
         lines += _table(
