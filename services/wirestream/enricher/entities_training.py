@@ -63,6 +63,21 @@ class Source:
     format: str = "conll"
 
 
+SPLITS = ("train", "dev", "test")
+# Corpora published as one file per split: "{split}" in the name stands for each of `SPLITS`.
+_UNER_PT_FILE = "uner.pt_bosque-ud-{split}.iob2"
+_SEQUOIA_FILE = "sequoia.parseme.frsemcor.{split}"
+
+
+def _split_sources(name: str, url: str, digests: Sequence[str], format: str) -> dict[str, Source]:
+    """The files of a corpus published one per split ("{split}" in `name` and `url`), with
+    the SHA-256 of each split in the order of `SPLITS`."""
+    return {
+        name.format(split=split): Source(url.format(split=split), digest, format)
+        for split, digest in zip(SPLITS, digests, strict=True)
+    }
+
+
 SOURCES: dict[str, Source] = {
     # Research-only: the CoNLL shared tasks (the standard comparison; see the README).
     "conll2002.ned.train": Source(
@@ -137,28 +152,28 @@ SOURCES: dict[str, Source] = {
         )
     },
     # Open: Universal NER v1 on the Bosque treebank's Portuguese news (CC BY-SA 4.0).
-    **{
-        f"uner.pt_bosque-ud-{split}.iob2": Source(
-            _UNER_BOSQUE + f"pt_bosque-ud-{split}.iob2", digest, "uner"
-        )
-        for split, digest in (
-            ("train", "1d8762040667fc15f4ec83801e20d14d10ebea2b90c16c312f3ba03da2d1f860"),
-            ("dev", "0e6cb1db280e6677e2fd4380d695039791b5cb70bb5100376166aae5690da01a"),
-            ("test", "45cf232ff7677cb6f4020dad96dbf8412d1f2cca38d81164ac96ee8c03b6b09f"),
-        )
-    },
+    **_split_sources(
+        _UNER_PT_FILE,
+        _UNER_BOSQUE + "pt_bosque-ud-{split}.iob2",
+        (
+            "1d8762040667fc15f4ec83801e20d14d10ebea2b90c16c312f3ba03da2d1f860",
+            "0e6cb1db280e6677e2fd4380d695039791b5cb70bb5100376166aae5690da01a",
+            "45cf232ff7677cb6f4020dad96dbf8412d1f2cca38d81164ac96ee8c03b6b09f",
+        ),
+        "uner",
+    ),
     # Open: the Sequoia treebank with PARSEME-FR's named entities (LGPL-LR), as a course copies
     # deep-sequoia's `sequoia-ud.parseme.frsemcor` split by the UD release's sentence ids.
-    **{
-        f"sequoia.parseme.frsemcor.{split}": Source(
-            _SEQUOIA + f"sequoia-ud.parseme.frsemcor.{split}", digest, "sequoia"
-        )
-        for split, digest in (
-            ("train", "25f3f2eec67ca594c0a04447016d4747c564c9b46c30644d813ca182db6c492d"),
-            ("dev", "c8857835a0e0ff49e5bcc9999ba42201ff786d1fc3b52096fabee47ab283575f"),
-            ("test", "9191ac10c37327922aad349788a649a2266c539ace5f1a75cfbcc47749c10baf"),
-        )
-    },
+    **_split_sources(
+        _SEQUOIA_FILE,
+        _SEQUOIA + "sequoia-ud.parseme.frsemcor.{split}",
+        (
+            "25f3f2eec67ca594c0a04447016d4747c564c9b46c30644d813ca182db6c492d",
+            "c8857835a0e0ff49e5bcc9999ba42201ff786d1fc3b52096fabee47ab283575f",
+            "9191ac10c37327922aad349788a649a2266c539ace5f1a75cfbcc47749c10baf",
+        ),
+        "sequoia",
+    ),
 }
 
 
@@ -179,8 +194,8 @@ HELD_OUT = 10
 GERMEVAL = Corpus(("germeval2014.NER-de-test.tsv",), (), ("germeval2014.NER-de-dev.tsv",))
 # Universal NER v1 on the Bosque treebank (Portuguese news of Público and Folha de S. Paulo):
 # its own train, dev and test splits.
-UNER_PT = Corpus(*((f"uner.pt_bosque-ud-{split}.iob2",) for split in ("train", "dev", "test")))
-SEQUOIA = Corpus(*((f"sequoia.parseme.frsemcor.{split}",) for split in ("train", "dev", "test")))
+UNER_PT = Corpus(*((_UNER_PT_FILE.format(split=split),) for split in SPLITS))
+SEQUOIA = Corpus(*((_SEQUOIA_FILE.format(split=split),) for split in SPLITS))
 # Openly licensed data (licences in the README): models a deployment may ship without the
 # CoNLL restrictions. German's and Portuguese's are the shipped ones; the others score lower
 # on news copy (French: organisations; README) and are not shipped.
@@ -391,11 +406,17 @@ def contract(words: Sequence[str], labels: Sequence[str]) -> Sentence:
             continue
         out_words.append(joined.capitalize() if words[i][0].isupper() else joined)
         out_labels.append(labels[i])
-        second = labels[i + 1]
-        if second.startswith("B-") and i + 2 < len(words) and labels[i + 2] == "I-" + second[2:]:
-            labels[i + 2] = second
+        _begin_after(labels, i + 1)
         i += 2
     return out_words, out_labels
+
+
+def _begin_after(labels: list[str], folded: int) -> None:
+    """A name the word at `folded` began, now folded into a contraction labelled as its
+    first word, begins at the word after it instead."""
+    begun, after = labels[folded], folded + 1
+    if begun.startswith("B-") and after < len(labels) and labels[after] == "I-" + begun[2:]:
+        labels[after] = begun
 
 
 _SEQUOIA_TYPES = {"PERS": "PER", "ORG": "ORG", "LOC": "LOC"}  # others (PROD, EVE) are MISC
@@ -453,9 +474,7 @@ def _sequoia_sentence(rows: Sequence[Sequence[str]]) -> Sentence:
             first, last = (index[n] for n in row[0].split("-"))
             surface.append(row[1])
             surface_labels.append(labels[first])
-            after = last + 1
-            if labels[last].startswith("B-") and after < len(labels) and labels[after][:2] == "I-":
-                labels[after] = labels[last]
+            _begin_after(labels, last)
             covered = last + 1
         elif row[0].isdigit() and index[row[0]] >= covered:
             surface.append(row[1])
