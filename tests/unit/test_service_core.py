@@ -228,6 +228,30 @@ def test_a_library_warning_repeated_many_times_a_second_comes_out_once_per_windo
     ]
 
 
+def test_the_count_of_a_last_burst_comes_out_when_logging_shuts_down(log_lines):
+    gate = RepeatGate(10, lambda: 0)
+    configure_logging("pipeline", "INFO", stream=log_lines, repeats=gate)
+    for node in range(5):  # the broker's last minute down: no later line of this kind
+        logging.getLogger("aiokafka").error("Unable connect to node with id %s", node)
+        logging.getLogger("aiokafka").error("Unable to update metadata from %s", [node])
+    logging.getLogger("aiokafka").warning("Heartbeat failed")  # one line, nothing held
+    for handler in logging.getLogger().handlers:
+        handler.flush()  # what logging.shutdown does at exit
+    events = [orjson.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert [(e["logger"], e["level"], e["event"], e.get("repeats_held_back")) for e in events] == [
+        ("aiokafka", "error", "Unable connect to node with id 0", None),
+        ("aiokafka", "warning", "Unable to update metadata from [0]", None),  # retried by aiokafka
+        ("aiokafka", "warning", "Heartbeat failed", None),
+        ("aiokafka", "error", "library_lines_held_back", 4),
+        ("aiokafka", "warning", "library_lines_held_back", 4),  # at the level its lines had
+    ]
+    assert [e["template"] for e in events[-2:]] == [
+        "Unable connect to node with id %s",
+        "Unable to update metadata from %s",
+    ]
+    assert gate.held_back() == []  # reported once
+
+
 def test_library_lines_below_warning_are_never_held_back(log_lines):
     configure_logging("enricher", "DEBUG", stream=log_lines, repeats=RepeatGate(10, lambda: 0))
     for _ in range(3):

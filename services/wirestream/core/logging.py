@@ -63,8 +63,8 @@ class RepeatGate:
     the same kind again passes at most once per `window_s`, saying how many were held back
     since the last. A broker that is down makes aiokafka log each failed connection and
     metadata refresh of every client, ~130 lines a second from one service: hours of that
-    buried everything else in the log. The count of a last burst comes out with the next
-    line of its kind."""
+    buried everything else in the log. The count of a burst comes out with the next line of
+    its kind, or, for the last burst, when the service's logging shuts down (`held_back`)."""
 
     def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.window_s = window_s
@@ -87,6 +87,14 @@ class RepeatGate:
         self._kinds[kind] = (now, 0)
         return seen[1] if seen else 0
 
+    def held_back(self) -> list[tuple[str, int, str, int]]:
+        """(logger, level, message template, count) of each kind with records held back
+        since its last line; their counts start again from zero."""
+        held = [(*kind, count) for kind, (_, count) in self._kinds.items() if count]
+        for logger, level, template, _ in held:
+            self._kinds[logger, level, template] = (self._kinds[logger, level, template][0], 0)
+        return held
+
 
 class _LibraryRecords(logging.Handler):
     """Hands standard-library log records (aiokafka's, aiohttp's) to structlog, so they come
@@ -107,6 +115,18 @@ class _LibraryRecords(logging.Handler):
             extra["repeats_held_back"] = held
         log.log(library_level(record), record.getMessage(), **extra)
 
+    def flush(self) -> None:
+        """The counts of the last bursts, which no later line of their kind reported: at
+        exit (`logging.shutdown`) or when the logging is configured again."""
+        for logger, level, template, count in self._gate.held_back():
+            record = logging.makeLogRecord({"name": logger, "levelno": level, "msg": template})
+            structlog.get_logger().bind(logger=logger).log(
+                library_level(record),
+                "library_lines_held_back",
+                template=template,
+                repeats_held_back=count,
+            )
+
 
 def configure_logging(
     service: str,
@@ -120,6 +140,7 @@ def configure_logging(
     their records at most once per `REPEAT_WINDOW_S` (`repeats`: another gate)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
+        handler.flush()
         root.removeHandler(handler)
     root.addHandler(_LibraryRecords(repeats or RepeatGate(REPEAT_WINDOW_S)))
     root.setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
