@@ -24,7 +24,9 @@ preloaded backlog with growing transactions against never-growing ones, `serve p
 items per CPU-second against the in-process chain's, three services against `serve pipeline`;
 from bench/runtime.py), `commits` (one exactly-once commit's time by phase, its client CPU and
 broker requests, against the same messages sent without a transaction; from
-bench/commits.py), `ner` (the name
+bench/commits.py), `gil` (the chain's thread alone and beside a thread that wakes every
+millisecond, as the service's event loop does, at the service's switch interval and
+Python's; on the race corpus, no broker; from bench/gil.py, about a minute), `ner` (the name
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
 `make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
 (the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
@@ -58,9 +60,11 @@ PARTS = (
     "formats",
     "changes",
     "ner",
+    "gil",
     "abchain",
 )
 ON_REQUEST = ("abchain",)  # not part of a plain `make bench`
+GIL_ROUNDS = 4  # each runs the race corpus four times: alone and beside, at two intervals
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -126,9 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
+    small = stories <= args.race_stories
+    race = records if small else generate(args.seed, args.race_stories).records()
+    if "gil" in parts:
+        from bench import gil
+
+        report.progress("the GIL's cost to the chain's thread ...")
+        results["gil"] = gil.run(race, GIL_ROUNDS)
     if {"kafka", "quix", "runtime", "commits"} & set(parts):
-        small = stories <= args.race_stories
-        race = records if small else generate(args.seed, args.race_stories).records()
         results.update(run_on_kafka(parts, records, race, args.quick, args.rate, args.rounds or 3))
     return finish(results, args.output, write=not args.no_write)
 

@@ -145,6 +145,8 @@ def render(results: dict[str, Any]) -> str:
         lines += _runtime_section(results["runtime"], targets)
     if results.get("commits"):
         lines += _commits_section(results["commits"])
+    if results.get("gil"):
+        lines += _gil_section(results["gil"])
     realcopy = results.get("realcopy")
     if realcopy and "rows" in realcopy:
         lines += _realcopy_section(realcopy, targets)
@@ -467,6 +469,34 @@ def _runtime_section(runtime: dict[str, Any], targets: list[dict[str, Any]]) -> 
         },
     ]
     return lines
+
+
+def _gil_section(gil: dict[str, Any]) -> list[str]:
+    """bench/gil.py: the chain's thread alone and beside a waking thread."""
+    lines = [
+        "### The GIL's cost to the chain's thread (issue 16's runtime overhead; bench/gil.py)",
+        "",
+        f"The in-process chain over {gil['records']:,} raw records, timed by its own thread's "
+        f"CPU, alone and beside a thread of the same process that wakes every "
+        f"{_cell(gil['wake_every_ms'])} ms for ~10 µs (as the service's event loop beside its "
+        f"chain's thread); medians of {gil['rounds']} interleaved rounds, a fresh chain with "
+        "emptied memos each run.",
+        "",
+    ]
+    rows = [
+        {"interval": f"{name} ({_cell(gil['intervals_ms'][name])} ms)", **figures}
+        for name, figures in gil["results"].items()
+    ]
+    lines += _table(
+        rows,
+        [
+            ("interval", "switch interval"),
+            ("alone_s", "alone, CPU s"),
+            ("beside_s", "beside the waking thread, CPU s"),
+            ("cost", "beside / alone (median of rounds)"),
+        ],
+    )
+    return [*lines, ""]
 
 
 def _commits_section(commits: dict[str, Any]) -> list[str]:
