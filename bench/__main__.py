@@ -130,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
+    if not {"gil", "kafka", "quix", "runtime", "commits"} & set(parts):
+        return finish(results, args.output, write=not args.no_write)
     small = stories <= args.race_stories
     race = records if small else generate(args.seed, args.race_stories).records()
     if "gil" in parts:
