@@ -77,8 +77,8 @@ def chain_seconds(records: list[bytes], *, beside: bool) -> float:
     clear_memos("wirestream")
     chain = Chain(build_stages())
     stop = threading.Event()
-    neighbour = threading.Thread(target=_wake, args=(stop,), daemon=True)
-    if beside:
+    neighbour = threading.Thread(target=_wake, args=(stop,), daemon=True) if beside else None
+    if neighbour:
         neighbour.start()
     try:
         began = time.thread_time()
@@ -87,7 +87,7 @@ def chain_seconds(records: list[bytes], *, beside: bool) -> float:
         return time.thread_time() - began
     finally:
         stop.set()
-        if beside:
+        if neighbour:
             neighbour.join()
 
 

@@ -78,12 +78,12 @@ def build_stage(name: str, options: PipelineOptions | None = None) -> Stage:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 

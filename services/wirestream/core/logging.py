@@ -90,9 +90,11 @@ class RepeatGate:
     def held_back(self) -> list[tuple[str, int, str, int]]:
         """(logger, level, message template, count) of each kind with records held back
         since its last line; their counts start again from zero."""
-        held = [(*kind, count) for kind, (_, count) in self._kinds.items() if count]
-        for logger, level, template, _ in held:
-            self._kinds[logger, level, template] = (self._kinds[logger, level, template][0], 0)
+        held = []
+        for kind, (passed_at, count) in self._kinds.items():
+            if count:
+                held.append((*kind, count))
+                self._kinds[kind] = (passed_at, 0)  # a new value, no new key: safe in the loop
         return held
 
 
