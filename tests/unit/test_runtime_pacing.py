@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from wirestream.core.runtime.ownership import OwnedPartition
-from wirestream.core.runtime.pacing import PartitionPipe, TransactionBound
+from wirestream.core.runtime.pacing import SLICE_MAX_S, PartitionPipe, TransactionBound
 from wirestream.core.runtime.translate import Outbox
 
 TP = TopicPartition("wire.raw", 0)
@@ -88,6 +89,37 @@ async def test_only_an_idle_pipe_whose_next_record_would_be_due_takes_one_at_a_t
     p.bound = TransactionBound(0.0, 0.5)  # no bound: every record as soon as possible
     p.bound.observe(True, 0.0)
     assert p.eager(1.0)
+
+
+async def test_under_a_backlog_a_slice_runs_until_the_outbox_is_due_and_never_long():
+    p = pipe(max_records=500)
+    assert p.slice_s(0.0) == 0.0  # idle and keeping up: one record, committed on its own
+    p.committing = asyncio.get_running_loop().create_future()
+    processed(p, 1, 0.001)
+    assert p.slice_s(0.0) == SLICE_MAX_S  # keeping up: until its commit ends (`may_begin`)
+    p.bound.observe(True, 0.0)
+    p.bound.seconds = 0.2
+    assert p.slice_s(1.0) == SLICE_MAX_S  # 199 ms of processing before it is due
+    processed(p, 10, 0.17)
+    assert p.slice_s(1.0) == pytest.approx(0.029)  # the rest of the bound
+    processed(p, 1, 0.03)
+    assert p.due(1.0) and p.slice_s(1.0) == SLICE_MAX_S  # due: until its commit ends
+
+
+async def test_a_transaction_may_begin_once_nothing_is_in_flight_and_the_outbox_is_due():
+    p = pipe(max_records=500)
+    assert not p.may_begin(0.0)  # nothing processed
+    assert not p.may_begin(0.0, force=True)
+    processed(p, 1, 0.001)
+    assert p.may_begin(0.0)  # keeping up: at once
+    p.committing = asyncio.get_running_loop().create_future()
+    assert not p.may_begin(0.0) and not p.may_begin(0.0, force=True)
+    p.committing = None
+    p.bound.observe(True, 0.0)
+    assert not p.may_begin(1.0)  # a lasting backlog: 1 ms of processing is not due
+    assert p.may_begin(1.0, force=True)  # a stop or a rebalance commits it anyway
+    p.owned.active = False
+    assert not p.may_begin(1.0, force=True)  # suspended: nothing of it may commit
 
 
 async def test_taking_the_outbox_leaves_an_empty_one_and_a_new_producer_ends_the_pipe():

@@ -22,6 +22,13 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from wirestream.core.runtime.ownership import OwnedPartition
 from wirestream.core.runtime.translate import Outbox
 
+# The longest slice of processing the chain's thread runs between two looks of the loop at the
+# partitions (exactly-once). A slice ends sooner once a transaction could begin (`may_begin`),
+# so this bounds only what a stop or a rebalance waits for; each hand-off between the loop and
+# the chain's thread costs the chain its warm caches (5 ms slices cost it 3-10% of its CPU
+# against 50 ms ones: BENCHMARKS.md, eighth pass).
+SLICE_MAX_S = 0.05
+
 
 @dataclass(slots=True)
 class TransactionBound:
@@ -108,6 +115,23 @@ class PartitionPipe:
     def eager(self, now: float) -> bool:
         """Idle, and one record would be due: it gets a transaction of its own right away."""
         return self.committing is None and self.bound.due(0.0, now)
+
+    def may_begin(self, now: float, *, force: bool = False) -> bool:
+        """Its next transaction may begin: nothing in flight and the open outbox due (or,
+        `force`d by a rebalance or a stop, holding anything at all)."""
+        idle = self.committing is None and self.current()
+        return idle and (self.due(now) or (force and self.outbox.consumed > 0))
+
+    def slice_s(self, now: float) -> float:
+        """How long a slice of processing begun now may run (one record at least): none when
+        one record gets a transaction of its own (`eager`); under a backlog, until the open
+        outbox is due; else `SLICE_MAX_S`. The slice ends sooner once a transaction of any
+        partition could begin."""
+        if self.eager(now):
+            return 0.0
+        if self.bound.backlog(now) and not self.due(now):
+            return min(SLICE_MAX_S, self.bound.seconds - self.processed_s)
+        return SLICE_MAX_S
 
     def full(self) -> bool:
         """Processing waits for the transaction in flight: memory stays bounded however slow

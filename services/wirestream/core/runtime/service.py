@@ -69,9 +69,6 @@ from wirestream.core.runtime.translate import (
 )
 from wirestream.core.runtime.worker import ChainWorker
 
-# Processing between two looks at the partitions' commits (exactly-once): a transaction whose
-# predecessor has committed waits at most this long to begin.
-SLICE_S = 0.005
 # How long the chain's thread may hold the GIL while the event loop waits for it (Python's
 # default is 5 ms). A commit is a dozen hops through the loop, each waiting for the GIL: at
 # 250 items/s under load, p50 latency was 700-800 ms with the default and 150-270 ms with 1 ms.
@@ -264,40 +261,46 @@ class StageService:
         return pipe
 
     async def _fill(self, pipe: PartitionPipe, records: deque[ConsumerRecord]) -> None:
-        """A slice of the records into the pipe's open outbox, in the chain's thread: one
-        record when it can commit at once, else `SLICE_S` of processing (one at least)."""
+        """A slice of the records into the pipe's open outbox, in the chain's thread, as long
+        as the pipe allows (`PartitionPipe.slice_s`) and no transaction could begin."""
         async with self._chain:
             pipe.unprocessed(records)
             if not pipe.current() or not records:
                 return
             began = time.monotonic()
-            until = began if pipe.eager(began) else began + SLICE_S
-            await self._worker.run(self._slice, pipe.outbox, records, until)
+            until = began + pipe.slice_s(began)
+            pipes = tuple(self._pipes.values())  # not the dict: the loop may change it
+            await self._worker.run(self._slice, pipe.outbox, records, until, pipes)
             pipe.processed_s += time.monotonic() - began
             pipe.processed()
 
-    def _slice(self, outbox: Outbox, records: deque[ConsumerRecord], until: float) -> None:
+    def _slice(
+        self,
+        outbox: Outbox,
+        records: deque[ConsumerRecord],
+        until: float,
+        pipes: tuple[PartitionPipe, ...],
+    ) -> None:
+        """Records into the outbox until `until`, or until a partition's commit has ended
+        and its outbox is due: the loop begins that transaction as soon as the slice ends."""
         add = self.translator.add
         add(outbox, records.popleft())
-        while records and time.monotonic() < until:
+        while records and (now := time.monotonic()) < until:
+            if any(p.may_begin(now) for p in pipes):
+                return
             add(outbox, records.popleft())
 
     async def _begin(self, pipe: PartitionPipe, *, force: bool = False) -> None:
         """Start the pipe's next transaction if nothing is in flight and its outbox is due."""
-        if not self._may_begin(pipe, force):
+        if not pipe.may_begin(time.monotonic(), force=force):
             return
         async with self._chain:  # its state changes are final once no record is in process
-            if not self._may_begin(pipe, force):  # another may have begun it meanwhile
+            if not pipe.may_begin(time.monotonic(), force=force):  # begun by another meanwhile
                 return
             outbox = pipe.take()
             self.translator.close(outbox, pipe.owned.tp.partition)
         pipe.bound.began(time.monotonic())
         pipe.committing = asyncio.create_task(self._commit_and_next(pipe, outbox))
-
-    @staticmethod
-    def _may_begin(pipe: PartitionPipe, force: bool) -> bool:
-        idle = pipe.committing is None and pipe.current()
-        return idle and (pipe.due(time.monotonic()) or (force and pipe.outbox.consumed > 0))
 
     async def _commit_and_next(self, pipe: PartitionPipe, outbox: Outbox) -> None:
         """Runs beside the loop and nothing awaits its result, so a failure past `_commit`'s
