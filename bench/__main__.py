@@ -30,7 +30,9 @@ Python's; on the race corpus, no broker; from bench/gil.py, about a minute), `ne
 recogniser's cost per published item and word, and its scores on the CoNLL test splits when
 `make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
 (the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
-outputs compared; from bench/abchain.py, only when asked for).
+outputs compared; from bench/abchain.py, only when asked for), `abservice` (exactly-once
+`serve pipeline` of this tree against `--against COMMIT` draining the race corpus's backlog,
+interleaved rounds, 6 unless `--rounds`; from bench/abservice.py, only when asked for).
 """
 
 from __future__ import annotations
@@ -62,8 +64,10 @@ PARTS = (
     "ner",
     "gil",
     "abchain",
+    "abservice",
 )
-ON_REQUEST = ("abchain",)  # not part of a plain `make bench`
+ON_REQUEST = ("abchain", "abservice")  # not part of a plain `make bench`
+AB_SERVICE_ROUNDS = 6  # a few per cent apart needs more rounds than the figures of one tree
 GIL_ROUNDS = 4  # each runs the race corpus four times: alone and beside, at two intervals
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, help="corpus size (default 3000; quick 400)")
     parser.add_argument("--window", type=int, help="dedup window items (default 100000)")
     parser.add_argument("--rate", type=int, default=1000, help="offered items/s for latency")
-    parser.add_argument("--against", help="abchain: the commit to race this tree against")
+    parser.add_argument(
+        "--against", help="abchain, abservice: the commit to race this tree against"
+    )
     parser.add_argument(
         "--rounds", type=int, help="interleaved rounds (abchain: default 5; quix: default 3)"
     )
@@ -90,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print, do not write")
     args = parser.parse_args(argv)
     parts = args.only or [part for part in PARTS if part not in ON_REQUEST]
-    if "abchain" in parts and not args.against:
-        parser.error("--only abchain needs --against COMMIT")
+    for part in {"abchain", "abservice"} & set(parts):
+        if not args.against:
+            parser.error(f"--only {part} needs --against COMMIT")
     stories = args.stories or (400 if args.quick else 3000)
     window = args.window if args.window is not None else (10_000 if args.quick else 100_000)
 
@@ -130,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inprocess.stage_over(Deduplicator(), items)(), published_only=True
         )
         results["ner"] = call_owner("ner", published)
-    if not {"gil", "kafka", "quix", "runtime", "commits"} & set(parts):
+    if not {"gil", "kafka", "quix", "runtime", "commits", "abservice"} & set(parts):
         return finish(results, args.output, write=not args.no_write)
     small = stories <= args.race_stories
     race = records if small else generate(args.seed, args.race_stories).records()
@@ -139,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         report.progress("the GIL's cost to the chain's thread ...")
         results["gil"] = gil.run(race, GIL_ROUNDS)
-    if {"kafka", "quix", "runtime", "commits"} & set(parts):
-        results.update(run_on_kafka(parts, records, race, args.quick, args.rate, args.rounds or 3))
+    if {"kafka", "quix", "runtime", "commits", "abservice"} & set(parts):
+        results.update(run_on_kafka(parts, records, race, args))
     return finish(results, args.output, write=not args.no_write)
 
 
@@ -258,37 +265,42 @@ def run_inprocess(
 
 
 def run_on_kafka(
-    parts: list[str],
-    records: list[bytes],
-    race: list[bytes],
-    quick: bool,
-    rate: int,
-    rounds: int,
+    parts: list[str], records: list[bytes], race: list[bytes], args: argparse.Namespace
 ) -> dict[str, Any]:
     """The parts that need a broker, on one broker: end to end over `records`, the Quix race
-    over `race` (the same corpus, or a smaller one of the same seed), the runtime, the cost
-    of a commit."""
+    and the service A/B over `race` (the same corpus, or a smaller one of the same seed), the
+    runtime, the cost of a commit."""
     from bench import endtoend
 
     report.progress("end to end: expected outputs from the in-process chain ...")
-    expected = endtoend.expected_outputs(records)
+    wanted = set(parts)
+    expected = endtoend.expected_outputs(records) if {"kafka", "runtime"} & wanted else None
+    raced = None
+    if {"quix", "abservice"} & wanted:
+        raced = expected if expected and race is records else endtoend.expected_outputs(race)
+    rounds = args.rounds or 3
     out: dict[str, Any] = {}
     with endtoend.broker() as broker:
-        if "kafka" in parts:
-            out["kafka"] = endtoend.run(expected, broker, quick=quick, rate=rate)
-        if "quix" in parts:
+        if "kafka" in parts and expected:
+            out["kafka"] = endtoend.run(expected, broker, quick=args.quick, rate=args.rate)
+        if "quix" in parts and raced:
             from bench import quixrace
 
-            raced = expected if race is records else endtoend.expected_outputs(race)
             out["quix"] = quixrace.run(raced, broker, rounds)
-        if "runtime" in parts:
+        if "runtime" in parts and expected:
             from bench import runtime
 
             out["runtime"] = runtime.run(expected, broker, rounds)
         if "commits" in parts:
             from bench import commits
 
-            out["commits"] = commits.run(broker, quick=quick)
+            out["commits"] = commits.run(broker, quick=args.quick)
+        if "abservice" in parts and raced:
+            from bench import abservice
+
+            report.progress(f"A/B of `serve pipeline` against {args.against} ...")
+            ab_rounds = args.rounds or AB_SERVICE_ROUNDS
+            out["abservice"] = abservice.run(raced, broker, args.against, ab_rounds)
     return out
 
 

@@ -22,6 +22,7 @@ items (orjson with sorted keys).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import pickle
@@ -30,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,22 +42,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(records: list[bytes], against: str, rounds: int = 5) -> dict[str, Any]:
     """Both sides over `records`, `rounds` interleaved rounds each."""
+    with checkout(against) as (commit, other), tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "records.pickle"
+        corpus.write_bytes(pickle.dumps(records))
+        sides = {
+            "this tree": Worker(ROOT, corpus, Path(tmp) / "a.decisions"),
+            f"against {commit[:10]}": Worker(other, corpus, Path(tmp) / "b.decisions"),
+        }
+        try:
+            return race(sides, rounds) | {"against": commit, "records": len(records)}
+        finally:
+            for worker in sides.values():
+                worker.close()
+
+
+@contextlib.contextmanager
+def checkout(against: str) -> Iterator[tuple[str, Path]]:
+    """`against` checked out detached in a temporary directory: its commit and the path."""
     with tempfile.TemporaryDirectory(prefix="wirestream-ab-") as tmp:
         other = Path(tmp) / "checkout"
         commit = git("rev-parse", "--verify", f"{against}^{{commit}}")
         git("worktree", "add", "--detach", "--quiet", str(other), commit)
         try:
-            corpus = Path(tmp) / "records.pickle"
-            corpus.write_bytes(pickle.dumps(records))
-            sides = {
-                "this tree": Worker(ROOT, corpus, Path(tmp) / "a.decisions"),
-                f"against {commit[:10]}": Worker(other, corpus, Path(tmp) / "b.decisions"),
-            }
-            try:
-                return race(sides, rounds) | {"against": commit, "records": len(records)}
-            finally:
-                for worker in sides.values():
-                    worker.close()
+            yield commit, other
         finally:
             git("worktree", "remove", "--force", str(other))
 

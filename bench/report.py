@@ -136,6 +136,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append("")
     if results.get("abchain"):
         lines += _abchain_section(results["abchain"])
+    if results.get("abservice"):
+        lines += _abservice_section(results["abservice"])
     kafka = results.get("kafka")
     if kafka:
         lines += _kafka_section(kafka, targets)
@@ -792,6 +794,43 @@ def _abchain_section(ab: dict[str, Any]) -> list[str]:
         f"- same decisions (id, decision, published, dead-letter reason): {ab['same_decisions']}; "
         f"byte-identical items: {ab['identical_items']}"
         + (f"; first difference: `{ab['first_difference']}`" if ab["first_difference"] else ""),
+        "",
+    ]
+
+
+def _abservice_section(ab: dict[str, Any]) -> list[str]:
+    this, other = ab["sides"]
+    medians = ab["medians"]
+    rows = [{"side": name, **medians[name]} for name in (this, other)]
+    items, records = (ab["ratios"][key] for key in ("items_per_cpu_s", "records_per_s"))
+    median = ab["median_ratios"]
+    return [
+        f"### A/B of `serve pipeline`: this tree against `{ab['against'][:10]}`",
+        "",
+        f"{ab['records']:,} raw records preloaded and drained exactly-once by each side's "
+        f"service on one broker, {ab['rounds']} interleaved rounds (bench/abservice.py); "
+        "medians of rounds.",
+        "",
+        *_table(
+            rows,
+            [
+                ("side", "side"),
+                ("items_per_cpu_s", "items/CPU-s"),
+                ("records_per_s", "raw records/s"),
+                ("event_loop_cpu_us_per_item", "event loop CPU µs/item"),
+                ("chain_thread_cpu_us_per_item", "chain thread CPU µs/item"),
+                ("first_output_ms", "first output ms"),
+                ("gap_p50_ms", "gap p50 ms"),
+                ("gap_p99_ms", "gap p99 ms"),
+                ("broker_cpu_us_per_item", "broker CPU µs/item"),
+            ],
+        ),
+        "",
+        f"- items/CPU-s, {this} / {other} per round: {', '.join(map(str, items))}; "
+        f"**median {median['items_per_cpu_s']}×**",
+        f"- raw records/s per round: {', '.join(map(str, records))}; "
+        f"median {median['records_per_s']}×",
+        f"- every drain complete (all expected outputs and dead letters read): {ab['complete']}",
         "",
     ]
 

@@ -36,6 +36,20 @@ VARIANTS = {  # name -> (services, their environment)
     "three services (default)": (("normalizer", "deduplicator", "enricher"), {}),
 }
 IN_PROCESS = "in-process chain"
+FIGURES = (  # of a drain, reported as medians over rounds
+    "backlog_commit_ms",
+    "first_output_ms",
+    "gap_p50_ms",
+    "gap_p99_ms",
+    "gap_max_ms",
+    "records_per_s",
+    "items_per_s",
+    "items_per_cpu_s",
+    "event_loop_cpu_us_per_item",
+    "chain_thread_cpu_us_per_item",
+    "event_loop_share",
+    "broker_cpu_us_per_item",
+)
 
 
 def run(expected: Expected, on: Broker, rounds: int) -> dict[str, Any]:
@@ -54,7 +68,7 @@ async def _rounds(on: Broker, expected: Expected, rounds: int) -> dict[str, Any]
                 cpu = endtoend.chain_cpu_seconds(expected.records)
                 runs[name].append({"items_per_cpu_s": round(_items(expected) / cpu)})
             else:
-                runs[name].append(await _drain(on, expected, *VARIANTS[name]))
+                runs[name].append(await drain(on, expected, *VARIANTS[name]))
     return {"rounds": rounds, "runs": runs, "summary": _summary(runs)}
 
 
@@ -62,7 +76,7 @@ def _items(expected: Expected) -> float:
     return len(expected.records) * expected.items_per_record
 
 
-async def _drain(
+async def drain(
     on: Broker, expected: Expected, names: tuple[str, ...], extra: dict[str, str]
 ) -> dict[str, Any]:
     topics = endtoend._topics("rt")
@@ -126,22 +140,8 @@ def _visibility(t0: float, reads: list[float]) -> dict[str, Any]:
 
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Medians per variant, and the ratios the issue asks for, per round then their median."""
-    keys = (
-        "backlog_commit_ms",
-        "first_output_ms",
-        "gap_p50_ms",
-        "gap_p99_ms",
-        "gap_max_ms",
-        "records_per_s",
-        "items_per_s",
-        "items_per_cpu_s",
-        "event_loop_cpu_us_per_item",
-        "chain_thread_cpu_us_per_item",
-        "event_loop_share",
-        "broker_cpu_us_per_item",
-    )
     medians = {
-        name: {k: median_of((r.get(k) for r in rows), 1) for k in keys}
+        name: {k: median_of((r.get(k) for r in rows), 1) for k in FIGURES}
         for name, rows in runs.items()
     }
     default, short, services = (runs[name] for name in VARIANTS)
