@@ -84,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--against", help="abchain, abservice: the commit to race this tree against"
     )
     parser.add_argument(
-        "--rounds", type=int, help="interleaved rounds (abchain: default 5; quix: default 3)"
+        "--rounds",
+        type=int,
+        help="interleaved rounds (abchain: default 5; abservice: 6; quix, runtime: 3)",
     )
     parser.add_argument(
         "--race-stories",
