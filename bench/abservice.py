@@ -73,22 +73,12 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Medians per side, and this tree's figures over the other's per round (the first side
     over the second) with their medians."""
     (this, rows_a), (other, rows_b) = runs.items()
-    ratios = {
-        key: [
-            round(a[key] / b[key], 3)
-            for a, b in zip(rows_a, rows_b, strict=True)
-            if a.get(key) and b.get(key)
-        ]
-        for key in RATIOS
-    }
+    ratios = {key: runtime.round_ratios(rows_a, rows_b, key) for key in RATIOS}
     return {
         "sides": [this, other],
         "rounds": len(rows_a),
-        "medians": {
-            name: {key: median_of((r.get(key) for r in rows), 1) for key in runtime.FIGURES}
-            for name, rows in runs.items()
-        },
-        "ratios": ratios,
+        "medians": runtime.medians(runs),
+        "ratios": {key: [round(r, 3) for r in values] for key, values in ratios.items()},
         "median_ratios": {key: median_of(values, 3) for key, values in ratios.items()},
         "complete": all(row.get("complete") for rows in runs.values() for row in rows),
     }

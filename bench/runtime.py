@@ -140,20 +140,13 @@ def _visibility(t0: float, reads: list[float]) -> dict[str, Any]:
 
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Medians per variant, and the ratios the issue asks for, per round then their median."""
-    medians = {
-        name: {k: median_of((r.get(k) for r in rows), 1) for k in FIGURES}
-        for name, rows in runs.items()
-    }
     default, short, services = (runs[name] for name in VARIANTS)
 
     def ratio(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> float | None:
-        per_round = [
-            x[key] / y[key] for x, y in zip(a, b, strict=True) if x.get(key) and y.get(key)
-        ]
-        return median_of(per_round, 3)
+        return median_of(round_ratios(a, b, key), 3)
 
     return {
-        "medians": medians,
+        "medians": medians(runs),
         "throughput_vs_never_growing": ratio(default, short, "records_per_s"),
         "pipeline_vs_in_process_cpu": ratio(default, runs[IN_PROCESS], "items_per_cpu_s"),
         "pipeline_chain_thread_share": median_of(
@@ -162,3 +155,16 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "never_growing_vs_in_process_cpu": ratio(short, runs[IN_PROCESS], "items_per_cpu_s"),
         "services_vs_pipeline": ratio(services, default, "records_per_s"),
     }
+
+
+def medians(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, float | None]]:
+    """Each variant's median of every drain figure (`FIGURES`), skipping rounds that lack it."""
+    return {
+        name: {key: median_of((row.get(key) for row in rows), 1) for key in FIGURES}
+        for name, rows in runs.items()
+    }
+
+
+def round_ratios(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> list[float]:
+    """`a`'s figure over `b`'s, round by round, where both rounds have it."""
+    return [x[key] / y[key] for x, y in zip(a, b, strict=True) if x.get(key) and y.get(key)]
