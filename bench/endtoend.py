@@ -570,7 +570,7 @@ async def _latency(
         progress(f"end to end: latency, {name} ...")
         records_per_s = rate * fraction / per_record
         count = min(len(expected.records), max(1, int(records_per_s * seconds)))
-        latencies, elapsed, cpu_share = await _timed_offer(
+        latencies, elapsed, shares = await _timed_offer(
             bootstrap, name, mode, extra, expected, count, records_per_s, memory
         )
         rows.append(
@@ -581,7 +581,7 @@ async def _latency(
                 "records": count,
                 "outputs": len(latencies),
                 **_percentiles(latencies),
-                "cpu_share": cpu_share,
+                **shares,
             }
         )
     return rows
@@ -596,9 +596,10 @@ async def _timed_offer(
     count: int,
     records_per_s: float,
     memory: list[dict[str, Any]],
-) -> tuple[list[float], float, float | None]:
+) -> tuple[list[float], float, dict[str, float | None]]:
     """Milliseconds from each raw record's send to each of its output records, how long the
-    offering took, and the share of one core the service used meanwhile."""
+    offering took, and the share of one core the service used meanwhile: in all, and in its
+    main thread (the event loop; the rest is a wirestream service's chain thread)."""
     topics = _topics(f"lat{mode.replace('_', '')}")
     await _create(bootstrap, topics)
     if mode == "passthrough":
@@ -622,15 +623,21 @@ async def _timed_offer(
         collector = asyncio.create_task(
             _collect(bootstrap, [topics.normalized], lambda c: False, idle=5.0, on_record=on_record)
         )
-        cpu = -service.cpu_seconds()
+        cpu, loop = -service.cpu_seconds(), -service.main_thread_cpu_seconds()
         started = await _offer(bootstrap, topics.raw, expected, count, records_per_s, sent)
         elapsed = time.time() - started
         await collector
         cpu += service.cpu_seconds()
+        loop += service.main_thread_cpu_seconds()
         service.read_peak()
     label = service.name if mode != "passthrough" else f"{service.name} (latency run)"
     memory.append({"service": label, "peak_rss_mib": service.peak_rss_mib})
-    return latencies, elapsed, round(cpu / elapsed, 3) if elapsed > 0 else None
+    shares = {"cpu_share": cpu, "event_loop_share": loop}
+    return (
+        latencies,
+        elapsed,
+        {k: round(v / elapsed, 3) if elapsed > 0 else None for k, v in shares.items()},
+    )
 
 
 async def _offer(

@@ -374,13 +374,15 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
                 ("p99_ms", "p99 ms"),
                 ("max_ms", "max ms"),
                 ("cpu_share", "service CPU share"),
+                ("event_loop_share", "of which the event loop"),
             ],
         )
         lines += [
             "",
             "Latency is from the send of a raw record to the read (read_committed) of each of "
             "its output records. CPU share: the service's CPU time over the run's duration "
-            "(1.0 = one core).",
+            "(1.0 = one core); the event loop's is its main thread's (the passthrough has no "
+            "other), the rest is the chain's thread.",
             "",
         ]
         default = latency[0]  # exactly-once `serve pipeline` with its default settings
