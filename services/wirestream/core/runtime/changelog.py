@@ -30,15 +30,24 @@ class ChangelogReader:
     async def stop(self) -> None:
         await self._consumer.stop()
 
+    def assignment(self) -> frozenset[TopicPartition]:
+        """The partitions it reads now: none between restores."""
+        return frozenset(self._consumer.assignment())
+
     async def read(self, topic: str, partition: int) -> list[tuple[bytes, bytes | None]]:
         tp = TopicPartition(topic, partition)
         self._consumer.assign([tp])
         await self._consumer.seek_to_beginning(tp)
         end = (await self._consumer.end_offsets([tp]))[tp]
         changes: list[tuple[bytes, bytes | None]] = []
-        while await self._consumer.position(tp) < end:
-            fetched = await self._consumer.getmany(tp, timeout_ms=500, max_records=10_000)
-            changes.extend((r.key, r.value) for r in fetched.get(tp, ()))
+        try:
+            while await self._consumer.position(tp) < end:
+                fetched = await self._consumer.getmany(tp, timeout_ms=500, max_records=10_000)
+                changes.extend((r.key, r.value) for r in fetched.get(tp, ()))
+        finally:
+            # Assigned, the partition would be fetched on in the background for as long as
+            # the service runs: a fetch every 20 ms while the partition has no new changes.
+            self._consumer.unsubscribe()
         return changes
 
 
