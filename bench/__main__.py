@@ -8,32 +8,32 @@
 Parts: `inprocess` (stage and chain throughput against an orjson passthrough, plus a
 pyinstrument profile of the chain), `dedup` (quality and speed against datasketch's
 MinHashLSH, from bench/dedup.py), `kafka` (end-to-end throughput exactly-once and
-at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, peak
-memory of each service; needs a local broker, which it starts, or $KAFKA_BOOTSTRAP),
-`realcopy` (normalizer and enricher accuracy per field and language on the real agency copy
-in tests/fixtures/real/, from bench/realcopy.py, and the people and organisations named there
-against hand labels, from bench/realnames.py; a few seconds), `formats` (normalizer
-items/s per agency format on its real samples beside text pages, from bench/formats.py),
-`changes` (how often an update's `changes` names exactly the revision the generator made,
-and what computing it costs, from bench/changes.py), `quix` (issue 16's race:
-`serve pipeline` against a Quix Streams app running the same chain, both exactly-once,
-draining the same preloaded backlog on the same broker, `--rounds` interleaved rounds, outputs
-checked equal; from bench/quixrace.py and bench/quix_peer.py), `runtime` (issue 16's runtime
-figures in `--rounds` interleaved rounds: time to first output and visibility gaps draining a
-preloaded backlog with growing transactions against never-growing ones, `serve pipeline`'s
-items per CPU-second against the in-process chain's, three services against `serve pipeline`;
-from bench/runtime.py), `commits` (one exactly-once commit's time by phase, its client CPU and
-broker requests, against the same messages sent without a transaction; from
-bench/commits.py), `gil` (the chain's thread alone and beside a thread that wakes every
-millisecond, as the service's event loop does, at the service's switch interval and
-Python's; on the race corpus, no broker; from bench/gil.py, about a minute), `ner` (the name
-recogniser's cost per published item and word, and its scores on the CoNLL test splits when
-`make train-ner`'s data directory has them; from bench/ner.py, about a minute), `abchain`
-(the in-process chain of this tree against `--against COMMIT`, interleaved rounds, with its
-outputs compared; from bench/abchain.py, only when asked for), `abservice` (exactly-once
-`serve pipeline` of this tree against `--against COMMIT` draining the race corpus's backlog,
-interleaved rounds, 6 unless `--rounds`; from bench/abservice.py, only when asked for).
-"""
+at-least-once against a plain aiokafka passthrough, latency at a fixed offered rate, an idle
+service against the broker alone, peak memory of each service; needs a local broker, which
+it starts, or $KAFKA_BOOTSTRAP), `realcopy` (normalizer and enricher accuracy per field and
+language on the real agency copy in tests/fixtures/real/, from bench/realcopy.py, and the
+people and organisations named there against hand labels, from bench/realnames.py; a few
+seconds), `formats` (normalizer items/s per agency format on its real samples beside text
+pages, from bench/formats.py), `changes` (how often an update's `changes` names exactly the
+revision the generator made, and what computing it costs, from bench/changes.py), `quix`
+(issue 16's race: `serve pipeline` against a Quix Streams app running the same chain, both
+exactly-once, draining the same preloaded backlog on the same broker, `--rounds` interleaved
+rounds, outputs checked equal; from bench/quixrace.py and bench/quix_peer.py), `runtime`
+(issue 16's runtime figures in `--rounds` interleaved rounds: time to first output and
+visibility gaps draining a preloaded backlog with growing transactions against never-growing
+ones, `serve pipeline`'s items per CPU-second against the in-process chain's, three services
+against `serve pipeline`; from bench/runtime.py), `commits` (one exactly-once commit's time
+by phase, its client CPU and broker requests, against the same messages sent without a
+transaction; from bench/commits.py), `gil` (the chain's thread alone and beside a thread
+that wakes every millisecond, as the service's event loop does, at the service's switch
+interval and Python's; on the race corpus, no broker; from bench/gil.py, about a minute),
+`ner` (the name recogniser's cost per published item and word, and its scores on the CoNLL
+test splits when `make train-ner`'s data directory has them; from bench/ner.py, about a
+minute), `abchain` (the in-process chain of this tree against `--against COMMIT`,
+interleaved rounds, with its outputs compared; from bench/abchain.py, only when asked for),
+`abservice` (exactly-once `serve pipeline` of this tree against `--against COMMIT` draining
+the race corpus's backlog, interleaved rounds, 6 unless `--rounds`; from bench/abservice.py,
+only when asked for)."""
 
 from __future__ import annotations
 

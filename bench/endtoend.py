@@ -1,6 +1,6 @@
 """End-to-end figures on a real broker: throughput raw → normalized (exactly-once and
-at-least-once) against a plain aiokafka passthrough, latency at a fixed offered rate, and the
-peak memory of each service.
+at-least-once) against a plain aiokafka passthrough, latency at a fixed offered rate, what an
+idle service costs against the broker alone, and the peak memory of each service.
 
 Every run gets fresh topics with the same partition count and a service started as its own
 process (`wirestream serve ...`, or `python -m bench.passthrough`). A run first sends one
@@ -42,6 +42,7 @@ from wirestream.devbroker.local_kafka import LocalKafka
 from wirestream.devbroker.subprocesses import die_with_parent, stop_gracefully
 
 PARTITIONS = 2  # one per core of the reference machine
+IDLE_S = 15.0  # how long an idle service is watched
 MAX_RECORD = 900_000  # larger records never reach Kafka (broker and producer limits)
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".bench"
@@ -94,6 +95,19 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wake_ups(pid: int) -> int:
+    """Times the process's main thread (a service's event loop) has gone to sleep and been
+    woken: its voluntary context switches so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/status") as status:
+            for line in status:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def peak_rss_mib(pid: int) -> float | None:
@@ -258,6 +272,9 @@ async def _all(
 
     seconds = 8.0 if quick else 30.0
     out["latency"] = await _latency(bootstrap, expected, rate, seconds, memory)
+
+    progress("end to end: an idle `serve pipeline` ...")
+    out["idle"] = await _idle(bootstrap, broker, 5.0 if quick else IDLE_S)
 
     if broker:
         memory.append({"service": "Kafka broker (JVM)", "peak_rss_mib": peak_rss_mib(broker)})
@@ -666,6 +683,38 @@ async def _offer(
     finally:
         await producer.stop()
     return started
+
+
+async def _idle(bootstrap: str, broker: int | None, seconds: float) -> list[dict[str, Any]]:
+    """What a `serve pipeline` costs while no record comes (after one warm-up page): its CPU,
+    its event loop's wake-ups, and the broker's CPU meanwhile, against the broker's with no
+    service at all right after (the same run's baseline)."""
+    topics = _topics("idle")
+    await _create(bootstrap, topics)
+    service = _serve("pipeline", bootstrap, topics, "exactly_once", "idle")
+    with _running(service):
+        await _warm_up(bootstrap, topics.raw, topics.normalized)
+        await asyncio.sleep(2.0)  # the warm-up's commit and its acknowledgements settle
+        served = await _quiet(seconds, broker, service.process.pid)
+    alone = await _quiet(seconds, broker, None)
+    return [
+        {"run": "idle `serve pipeline` (exactly-once)", **served},
+        {"run": "no service (the broker alone)", **alone},
+    ]
+
+
+async def _quiet(seconds: float, broker: int | None, pid: int | None) -> dict[str, Any]:
+    """CPU shares of one core and wake-ups per second over `seconds` of waiting."""
+    before = (cpu_seconds(pid), wake_ups(pid)) if pid else None
+    broker_before = cpu_seconds(broker) if broker else None
+    await asyncio.sleep(seconds)
+    row: dict[str, Any] = {"seconds": seconds}
+    if before is not None and pid:
+        row["service_cpu_share"] = round((cpu_seconds(pid) - before[0]) / seconds, 4)
+        row["wake_ups_per_s"] = round((wake_ups(pid) - before[1]) / seconds, 1)
+    if broker and broker_before is not None:
+        row["broker_cpu_share"] = round((cpu_seconds(broker) - broker_before) / seconds, 4)
+    return row
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:

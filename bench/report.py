@@ -394,6 +394,26 @@ def _kafka_section(kafka: dict[str, Any], targets: list[dict[str, Any]]) -> list
                 "verdict": _check(default.get("p99_ms"), 50, higher=False),
             }
         )
+    idle = kafka.get("idle")
+    if idle:
+        lines += ["### 4b. An idle service against the broker alone", ""]
+        lines += _table(
+            idle,
+            [
+                ("run", "run"),
+                ("seconds", "seconds"),
+                ("service_cpu_share", "service CPU share"),
+                ("wake_ups_per_s", "event loop wake-ups/s"),
+                ("broker_cpu_share", "broker CPU share"),
+            ],
+        )
+        lines += [
+            "",
+            "After one warm-up page, no record comes. CPU shares of one core; wake-ups: the "
+            "event loop's voluntary context switches. The broker alone is measured right after "
+            "the service stopped, as the same run's baseline.",
+            "",
+        ]
     memory = kafka.get("memory")
     if memory:
         lines += ["### 5. Peak memory of each service (VmHWM from /proc)", ""]
