@@ -97,29 +97,29 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def status_value(path: str, key: str) -> int | None:
+    """The number a /proc `status` file gives for `key` (kB for memory); None once the
+    process is gone."""
+    try:
+        with open(path) as status:
+            for line in status:
+                if line.startswith(f"{key}:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def wake_ups(pid: int) -> int:
     """Times the process's main thread (a service's event loop) has gone to sleep and been
     woken: its voluntary context switches so far (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/status") as status:
-            for line in status:
-                if line.startswith("voluntary_ctxt_switches:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return status_value(f"/proc/{pid}/task/{pid}/status", "voluntary_ctxt_switches") or 0
 
 
 def peak_rss_mib(pid: int) -> float | None:
     """VmHWM: the process's peak resident set size."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    kib = status_value(f"/proc/{pid}/status", "VmHWM")
+    return round(kib / 1024, 1) if kib is not None else None
 
 
 @dataclass(slots=True)

@@ -36,6 +36,7 @@ from bench.endtoend import (
     _serve,
     _topics,
     _warm_up,
+    status_value,
 )
 from wirestream.core.topics import PipelineTopics
 from wirestream.devbroker.detached import cluster_from_env
@@ -118,14 +119,8 @@ async def collect(bootstrap: str, topic: str, until: float, soak: Soak) -> None:
 
 
 def rss_mib(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    kib = status_value(f"/proc/{pid}/status", "VmRSS")
+    return kib / 1024 if kib is not None else None
 
 
 async def group_lag(
