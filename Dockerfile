@@ -11,7 +11,13 @@ WORKDIR /app
 # Metadata first, so a source change does not rebuild the dependency layer's cache key.
 COPY pyproject.toml README.md ./
 COPY services ./services
-RUN pip install . \
+# The recogniser's decoder is a C extension (enricher/_crf.c): a compiler for the build only,
+# removed in the same layer.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install . \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home wirestream
 # Sample envelopes the compose producer publishes at start (samples/README.md).
 COPY samples ./samples

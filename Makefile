@@ -10,7 +10,8 @@ export PYTHONUNBUFFERED := 1
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The recogniser's C decoder is built by the editable install: a change to it reinstalls.
+$(STAMP): pyproject.toml services/wirestream/enricher/_crf.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -3,15 +3,16 @@
 
 The other commit is checked out with `git worktree add --detach` into a temporary directory
 and imported from there (`PYTHONPATH=<checkout>/services`, ahead of this tree's editable
-install; the dependencies are this tree's .venv). Each side runs in its own long-lived worker
-process over the same corpus, written once by this tree's generator. After one warm-up round
-each, rounds are interleaved (A B, B A, A B, ...) because this machine's speed drifts by up
-to 2x between minutes, so only a ratio of rounds run side by side means anything. Each round
-builds a fresh chain (`wirestream.pipeline.build_stages` with the options of the
-environment, so `WIRESTREAM_ENRICHERS` races a part of the enricher; the deduplicator keeps
-state) outside the timing, after emptying the package's bounded memos (`lru_cache` with a
-maxsize): otherwise every round after the first would find each line, time and text already
-answered, which no service meeting new copy does.
+install; the dependencies are this tree's .venv; its C extensions are built there first).
+Each side runs in its own long-lived worker process over the same corpus, written once by
+this tree's generator. After one warm-up round each, rounds are interleaved (A B, B A, A B,
+...) because this machine's speed drifts by up to 2x between minutes, so only a ratio of
+rounds run side by side means anything. Each round builds a fresh chain
+(`wirestream.pipeline.build_stages` with the options of the environment, so
+`WIRESTREAM_ENRICHERS` races a part of the enricher; the deduplicator keeps state) outside
+the timing, after emptying the package's bounded memos (`lru_cache` with a maxsize):
+otherwise every round after the first would find each line, time and text already answered,
+which no service meeting new copy does.
 
 Reported: items per CPU-second of each side (median over rounds), the ratio of each round
 pair and their median, and whether both sides made the same decisions (per outcome: item
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -64,6 +66,7 @@ def checkout(against: str) -> Iterator[tuple[str, Path]]:
         commit = git("rev-parse", "--verify", f"{against}^{{commit}}")
         git("worktree", "add", "--detach", "--quiet", str(other), commit)
         try:
+            build_extensions(other)
             yield commit, other
         finally:
             git("worktree", "remove", "--force", str(other))
@@ -140,6 +143,23 @@ class Worker:
             raise RuntimeError(f"an A/B worker exited with {self.process.wait()}")
         reply: dict[str, Any] = orjson.loads(line)
         return reply
+
+
+def build_extensions(tree: Path) -> None:
+    """The checkout's C extensions built in its tree, as this tree's editable install built
+    its own: a wheel built by pip (in its build isolation, as `pip install` would), its
+    compiled modules copied beside their sources. Commits before the first one have none."""
+    with tempfile.TemporaryDirectory() as wheels:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, str(tree)],
+            check=True,
+            capture_output=True,
+        )
+        (wheel,) = Path(wheels).glob("*.whl")
+        with zipfile.ZipFile(wheel) as built:
+            for name in built.namelist():
+                if name.endswith(".so"):
+                    (tree / "services" / name).write_bytes(built.read(name))
 
 
 def git(*args: str) -> str:

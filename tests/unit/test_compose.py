@@ -121,7 +121,10 @@ def test_dockerfile_installs_the_package_on_a_pinned_python_3_11_slim():
     (base,) = [line for line in lines if line.startswith("FROM ")]
     # A patch release and a Debian release: `python:3.11-slim` moves under a rebuild.
     assert re.fullmatch(r"FROM python:3\.11\.\d+-slim-[a-z]+", base), base
-    assert any(line.strip().startswith("RUN pip install .") for line in lines)
+    commands = " ".join(line.strip().rstrip("\\") for line in lines if not line.startswith("#"))
+    assert "&& pip install . " in commands
+    # The recogniser's decoder is C (enricher/_crf.c) and the slim image has no compiler.
+    assert "apt-get install -y --no-install-recommends gcc" in commands
 
 
 def test_the_kafka_image_runs_the_local_brokers_version(compose):

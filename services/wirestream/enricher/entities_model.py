@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise, repeat
+from itertools import compress, count, pairwise, repeat
 from pathlib import Path
 from typing import TypeAlias
 
@@ -34,6 +34,7 @@ import numpy as np
 import pycrfsuite
 
 from wirestream.core.folding import fold
+from wirestream.enricher._crf import label_paths
 from wirestream.enricher.countries import country_lexicon
 from wirestream.enricher.enrichment import data_table
 from wirestream.geo import gazetteer
@@ -66,6 +67,8 @@ BOS, EOS, BEFORE, AFTER, DOC_LOWER, DOC_MIDCAP = (
     "doc:lower",
     "doc:midcap",
 )
+CONTEXT = (BOS, EOS, DOC_LOWER, DOC_MIDCAP)  # the context weights' rows, as `_crf.c` reads them
+MARK_LOWER, MARK_MIDCAP = 1, 2  # a word's document flags, as bits for `_crf.c`
 
 
 # A token is its match in the passage: the word by `.group()`, offsets by `.start()` and
@@ -361,7 +364,8 @@ class Decoder:
     """Labels of sentences by one model, as CRFsuite's tagger gives them, for a fraction
     of its cost: a word type's summed weights (its own attributes, and its attributes as a
     neighbour at each offset) are computed once, so a token costs a lookup plus its few
-    context attributes, and Viterbi runs over all sentences of a document at once."""
+    context attributes; the scores and best paths of a document's sentences are worked
+    out in C (`_crf.c`)."""
 
     def __init__(self, weights: Weights, features: Features) -> None:
         self.labels = weights.labels
@@ -369,12 +373,10 @@ class Decoder:
         self._features = features
         self._into = np.ascontiguousarray(weights.transitions.T)
         # The model's weights with a last, all-zero row for attributes it does not know.
-        self._state = np.vstack([weights.state, np.zeros((1, len(weights.labels)))])
+        state = np.vstack([weights.state, np.zeros((1, len(weights.labels)))])
         unknown = len(weights.state)
         known = weights.attributes
-        self._context = {
-            name: known.get(name, unknown) for name in (BOS, EOS, DOC_LOWER, DOC_MIDCAP)
-        }
+        self._context = state[[known.get(name, unknown) for name in CONTEXT]]
         # The bigrams the model knows (a few thousand): most words' pairs are none of them.
         # Id 0 is the unknown pair; its weights, like an id's missing side, are zero. (One
         # slice strips either prefix: "b-1=" and "b+1=" are as long.)
@@ -390,11 +392,11 @@ class Decoder:
             ],
             np.intp,
         )
-        self._pairs = self._state[rows]  # [bigram id, as b-1 / as b+1, label]
+        self._pairs = state[rows]  # [bigram id, as b-1 / as b+1, label]
         self._types: dict[str, int] = {}
         # Row of a word type: its own weights, then as a neighbour at each WINDOW offset.
         self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
-        self._capital = np.zeros(len(self._scores), bool)  # of each row's word
+        self._capital = [False]  # of each row's word
 
     def _summed(self, attributes: Iterable[str]) -> np.ndarray:
         rows = [row for a in attributes if (row := self._weights.attributes.get(a)) is not None]
@@ -408,101 +410,49 @@ class Decoder:
         new = {word for word in words if word not in self._types}
         if len(self._types) + len(new) > max(_TYPES, len(new)):
             self._types.clear()
+            del self._capital[1:]
             new = set(words)
         needed = 1 + len(self._types) + len(new)
         if needed > len(self._scores):
             grown = np.zeros((max(needed, 2 * len(self._scores)), *self._scores.shape[1:]))
             grown[: len(self._scores)] = self._scores
             self._scores = grown
-            self._capital = np.resize(self._capital, len(grown))
         for word in new:
             row = self._scores[1 + len(self._types)]
             row[0] = self._summed(self._features.own(word))
             for slot, offset in enumerate(WINDOW, 1):
                 row[slot] = self._summed(self._features.neighbour(word, offset))
-            self._capital[1 + len(self._types)] = capitalised(word)
+            self._capital.append(capitalised(word))
             self._types[word] = 1 + len(self._types)
         return [self._types[word] for word in words]
-
-    def emissions(
-        self, sentences: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
-    ) -> np.ndarray:
-        """Score of each label at each word, [place in sentence, sentence, label]: sentences
-        padded to the longest, words of the window beyond a sentence's ends on row 0.
-
-        Context weights are added as whole arrays in the order of `Features.context` (an
-        unknown attribute adds the zero row), so every sum is the same, bit for bit."""
-        reach = max(WINDOW)
-        count = len(sentences)
-        lengths = np.array([len(sentence) for sentence in sentences])
-        longest = int(lengths.max())
-        # The document's words in one flat list, so the per-word Python work runs once per
-        # document rather than per sentence; `row` and `place` put each into the layout.
-        words = [word for sentence in sentences for word in sentence]
-        row = np.repeat(np.arange(count), lengths)
-        ends = np.cumsum(lengths)
-        place = np.arange(len(words)) - np.repeat(ends - lengths, lengths)
-        types = np.zeros((count, longest + 2 * reach), np.intp)
-        ids = np.array(self._type_ids(words))
-        types[row, place + reach] = ids
-        lowered = list(map(str.lower, words))
-        features, bigrams = self._features, self._bigrams
-        following = np.zeros(len(words), np.intp)  # bigram of each word and the next
-        following[:-1] = list(map(bigrams.get, features.bigrams(lowered), repeat(0)))
-        following[ends - 1] = 0  # a sentence's last word has no next word
-        pairs = np.zeros((longest, count), np.intp)  # [place, sentence]
-        pairs[place, row] = following
-        pairs = pairs[:-1]  # the last place has no next word
-        window = self._scores[types.T]  # one gather: [place + reach, sentence, slot, label]
-        scores = window[reach : reach + longest, :, 0].copy()
-        for slot, offset in enumerate(WINDOW, 1):
-            scores += window[reach + offset : reach + offset + longest, :, slot]
-        state = self._state
-        scores[0] += state[self._context[BOS]]
-        scores[lengths - 1, np.arange(count)] += state[self._context[EOS]]
-        bigram = self._pairs[pairs]
-        scores[1:] += bigram[:, :, 0]
-        scores[:-1] += bigram[:, :, 1]
-        capitals = np.flatnonzero(self._capital[ids]).tolist()  # the few the flags concern
-        for flag, in_doc in ((DOC_LOWER, lower), (DOC_MIDCAP, midcap)):
-            marked = features.marked(lowered, capitals, in_doc)
-            scores[place[marked], row[marked]] += state[self._context[flag]]  # each once
-        return scores
 
     def tag(
         self, document: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
     ) -> list[list[str]]:
-        """Label of each word, the best path of each sentence; ties go to the lower label
-        id, as in CRFsuite's Viterbi."""
-        # Longest first, so the sentences still running at each place are a leading slice.
-        sentences = sorted((s for s in document if s), key=len, reverse=True)
-        if not sentences:
-            return [[] for _ in document]
-        scores = self.emissions(sentences, lower, midcap)
-        lengths = [len(sentence) for sentence in sentences]
-        running = np.searchsorted(-np.array(lengths), -np.arange(lengths[0]))  # len > place
-        labels = len(self.labels)
-        back = np.zeros((lengths[0], len(sentences), labels), np.intp)
-        paths = np.empty((len(sentences), labels, labels))  # [sentence, to, from]
-        flat = paths.reshape(-1)
-        # Where each (sentence, to) row of `paths` starts, flat: the max is gathered at the
-        # argmax (numpy's max reduction costs several times its argmax on arrays this small).
-        rows = np.arange(len(sentences) * labels).reshape(len(sentences), labels) * labels
-        alpha = scores[0].copy()
-        for place in range(1, lengths[0]):
-            n = running[place]
-            np.add(alpha[:n, None, :], self._into, out=paths[:n])
-            best = paths[:n].argmax(axis=2, out=back[place, :n])
-            np.add(flat[rows[:n] + best], scores[place, :n], out=alpha[:n])
-        label = alpha.argmax(axis=1).tolist()
-        back_lists = back.tolist()
-        tagged: dict[int, list[str]] = {}
-        for s, length in enumerate(lengths):
-            path = [label[s]]
-            for place in range(length - 1, 0, -1):
-                path.append(back_lists[place][s][path[-1]])
-            tagged[id(sentences[s])] = [self.labels[i] for i in reversed(path)]
-        return [tagged[id(sentence)] if sentence else [] for sentence in document]
+        """Label of each word, the best path of each sentence: CRFsuite's labels, its sums
+        in its order and its ties to the lower label id (`_crf.c`)."""
+        words = [word for sentence in document for word in sentence]
+        ids = self._type_ids(words)
+        lowered = list(map(str.lower, words))
+        features = self._features
+        following = list(map(self._bigrams.get, features.bigrams(lowered), repeat(0)))
+        capitals = list(compress(count(), map(self._capital.__getitem__, ids)))
+        marks = bytearray(len(words))
+        for bit, in_doc in ((MARK_LOWER, lower), (MARK_MIDCAP, midcap)):
+            for place in features.marked(lowered, capitals, in_doc):
+                marks[place] |= bit
+        lengths = [len(sentence) for sentence in document]
+        return label_paths(
+            self._scores,
+            self._pairs,
+            self._context,
+            self._into,
+            ids,
+            following,
+            marks,
+            lengths,
+            self.labels,
+        )
 
 
 def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], frozenset[str]]:

@@ -1,0 +1,242 @@
+/* The name recogniser's decoding (entities_model.Decoder.tag) in C: each word's label
+ * scores from the summed weights of its type and its neighbours' types, then Viterbi.
+ *
+ * numpy did both a place at a time over all sentences of a document, some twenty calls of
+ * ~1.5 us each per document plus three per place, whatever the size, and turning the
+ * back-pointers into lists cost as much again: a third of the chain's time went there.
+ * Here a word costs its few additions and the labels squared.
+ *
+ * The sums are CRFsuite's and in the order numpy made them (the word's own weights, its
+ * neighbours' at offsets -2, -1, +1, +2, sentence start, sentence end, the bigram with the
+ * word before, with the word after, the two document flags; then alpha[from] +
+ * transition[from][to], then the word's score), and a tie goes to the lower label id, so
+ * the labels are CRFsuite's own, bit for bit. No numpy C API: the weight tables come in
+ * through the buffer protocol, the words' ids as lists. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <string.h>
+
+#define MAX_LABELS 64
+#define SLOTS 5            /* a type's own weights, then as a neighbour at each offset */
+#define REACH 2            /* the farthest neighbour whose weights a word carries */
+#define BOS 0              /* rows of `context` */
+#define EOS 1
+#define DOC_LOWER 2
+#define DOC_MIDCAP 3
+#define MARK_LOWER 1       /* bits of a word's `marks` */
+#define MARK_MIDCAP 2
+
+static const int offsets[SLOTS] = {0, -2, -1, 1, 2};
+
+typedef struct {
+    const double *table;   /* [type row][slot][label] */
+    Py_ssize_t types;
+    const double *pairs;   /* [bigram id][as b-1, as b+1][label] */
+    Py_ssize_t bigrams;
+    const double *context; /* [BOS, EOS, DOC_LOWER, DOC_MIDCAP][label] */
+    const double *into;    /* [to][from] */
+    Py_ssize_t labels;
+} Model;
+
+/* A C-contiguous buffer of `rows` times `width` doubles (`rows` < 0: any whole number of
+ * rows, returned); -1 and a ValueError naming the argument otherwise. */
+static Py_ssize_t rows_of(Py_buffer *view, Py_ssize_t rows, Py_ssize_t width, const char *name) {
+    Py_ssize_t row_bytes = width * (Py_ssize_t)sizeof(double);
+    if (view->len % row_bytes != 0 || (rows >= 0 && view->len != rows * row_bytes)) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, not %s of %zd doubles", name, view->len,
+                     rows >= 0 ? "the rows" : "whole rows", width);
+        return -1;
+    }
+    return view->len / row_bytes;
+}
+
+static void add(double *into, const double *weights, Py_ssize_t labels) {
+    for (Py_ssize_t label = 0; label < labels; label++) into[label] += weights[label];
+}
+
+/* The label scores of one sentence's words, [place][label]. */
+static void emissions(const Model *m, const Py_ssize_t *ids, const Py_ssize_t *following,
+                      const unsigned char *marks, Py_ssize_t length, double *scores) {
+    Py_ssize_t labels = m->labels;
+    for (Py_ssize_t place = 0; place < length; place++) {
+        double *score = scores + place * labels;
+        memcpy(score, m->table + ids[place] * SLOTS * labels, labels * sizeof(double));
+        for (int slot = 1; slot < SLOTS; slot++) {
+            Py_ssize_t at = place + offsets[slot];
+            if (at >= 0 && at < length) add(score, m->table + (ids[at] * SLOTS + slot) * labels, labels);
+        }
+        if (place == 0) add(score, m->context + BOS * labels, labels);
+        if (place == length - 1) add(score, m->context + EOS * labels, labels);
+        if (place > 0) add(score, m->pairs + (following[place - 1] * 2) * labels, labels);
+        if (place < length - 1) add(score, m->pairs + (following[place] * 2 + 1) * labels, labels);
+        if (marks[place] & MARK_LOWER) add(score, m->context + DOC_LOWER * labels, labels);
+        if (marks[place] & MARK_MIDCAP) add(score, m->context + DOC_MIDCAP * labels, labels);
+    }
+}
+
+/* The best path of one sentence's scores, as a list of label names; `back` has room for
+ * length times labels back-pointers. */
+static PyObject *best_path(const Model *m, const double *scores, Py_ssize_t length,
+                           PyObject *names, unsigned char *back) {
+    Py_ssize_t labels = m->labels;
+    double alpha[MAX_LABELS], next[MAX_LABELS];
+    memcpy(alpha, scores, labels * sizeof(double));
+    for (Py_ssize_t place = 1; place < length; place++) {
+        const double *score = scores + place * labels;
+        unsigned char *from_of = back + place * labels;
+        for (Py_ssize_t to = 0; to < labels; to++) {
+            const double *in = m->into + to * labels;
+            Py_ssize_t best = 0;
+            double top = alpha[0] + in[0];
+            for (Py_ssize_t from = 1; from < labels; from++) {
+                double candidate = alpha[from] + in[from];
+                if (candidate > top) { /* strictly: a tie keeps the lower id */
+                    top = candidate;
+                    best = from;
+                }
+            }
+            next[to] = top + score[to];
+            from_of[to] = (unsigned char)best;
+        }
+        memcpy(alpha, next, labels * sizeof(double));
+    }
+    Py_ssize_t label = 0;
+    for (Py_ssize_t to = 1; to < labels; to++) {
+        if (alpha[to] > alpha[label]) label = to;
+    }
+    PyObject *path = PyList_New(length);
+    if (path == NULL) return NULL;
+    for (Py_ssize_t place = length - 1;; place--) {
+        PyObject *name = PyTuple_GET_ITEM(names, label);
+        Py_INCREF(name);
+        PyList_SET_ITEM(path, place, name);
+        if (place == 0) break;
+        label = back[place * labels + label];
+    }
+    return path;
+}
+
+/* A list of n ints, each in [0, bound), into `out`; 0 and a ValueError otherwise. */
+static int indices(PyObject *list, Py_ssize_t n, Py_ssize_t bound, Py_ssize_t *out,
+                   const char *name) {
+    if (PyList_GET_SIZE(list) != n) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd values, expected %zd", name,
+                     PyList_GET_SIZE(list), n);
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+        if (out[i] < 0 || out[i] >= bound) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_ValueError, "%s: %zd is not in [0, %zd)", name, out[i], bound);
+            }
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *label_paths(PyObject *Py_UNUSED(module), PyObject *args) {
+    Py_buffer table, pairs, context, into, marks;
+    PyObject *ids_list, *following_list, *lengths, *names;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*O!O!y*O!O!", &table, &pairs, &context, &into,
+                          &PyList_Type, &ids_list, &PyList_Type, &following_list, &marks,
+                          &PyList_Type, &lengths, &PyTuple_Type, &names)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t *ids = NULL, *following = NULL;
+    unsigned char *back = NULL;
+    double *scores = NULL;
+    Model m = {table.buf, 0, pairs.buf, 0, context.buf, into.buf, PyTuple_GET_SIZE(names)};
+    if (m.labels < 1 || m.labels > MAX_LABELS) {
+        PyErr_Format(PyExc_ValueError, "%zd labels, not 1 to %d", m.labels, MAX_LABELS);
+        goto done;
+    }
+    if ((m.types = rows_of(&table, -1, SLOTS * m.labels, "table")) < 0 ||
+        (m.bigrams = rows_of(&pairs, -1, 2 * m.labels, "pairs")) < 0 ||
+        rows_of(&context, 4, m.labels, "context") < 0 || rows_of(&into, m.labels, m.labels, "into") < 0) {
+        goto done;
+    }
+    Py_ssize_t words = 0, longest = 0;
+    for (Py_ssize_t s = 0; s < PyList_GET_SIZE(lengths); s++) {
+        Py_ssize_t length = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, s));
+        if (length < 0) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "lengths: a negative length");
+            goto done;
+        }
+        words += length;
+        if (length > longest) longest = length;
+    }
+    ids = PyMem_New(Py_ssize_t, words + 1);
+    following = PyMem_New(Py_ssize_t, words + 1);
+    back = PyMem_Malloc(longest * m.labels + 1);
+    scores = PyMem_New(double, longest * m.labels + 1);
+    if (!ids || !following || !back || !scores) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (marks.len != words) {
+        PyErr_Format(PyExc_ValueError, "marks: %zd bytes for %zd words", marks.len, words);
+        goto done;
+    }
+    if (!indices(ids_list, words, m.types, ids, "ids") ||
+        !indices(following_list, words > 0 ? words - 1 : 0, m.bigrams, following, "following")) {
+        goto done;
+    }
+    result = PyList_New(PyList_GET_SIZE(lengths));
+    if (result == NULL) goto done;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t s = 0; s < PyList_GET_SIZE(lengths); s++) {
+        Py_ssize_t length = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, s));
+        PyObject *path = PyList_New(0);
+        if (length > 0) {
+            Py_DECREF(path);
+            emissions(&m, ids + start, following + start, (const unsigned char *)marks.buf + start,
+                      length, scores);
+            path = best_path(&m, scores, length, names, back);
+        }
+        if (path == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, s, path);
+        start += length;
+    }
+done:
+    PyMem_Free(ids);
+    PyMem_Free(following);
+    PyMem_Free(back);
+    PyMem_Free(scores);
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&pairs);
+    PyBuffer_Release(&context);
+    PyBuffer_Release(&into);
+    PyBuffer_Release(&marks);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"label_paths", label_paths, METH_VARARGS,
+     "label_paths(table, pairs, context, into, ids, following, marks, lengths, labels)\n"
+     "    -> list[list[str]]\n\n"
+     "The best label path of each sentence of a document. Weight tables (float64,\n"
+     "C-contiguous): table [type, slot, label], a word type's own weights then as the\n"
+     "neighbour at offsets -2, -1, +1, +2; pairs [bigram, before/after, label]; context\n"
+     "[sentence start, sentence end, doc:lower, doc:midcap][label]; into [to, from], the\n"
+     "transitions. Per word of the document, sentence after sentence: ids (type rows),\n"
+     "following (the bigram id of each word and the next, one fewer than the words;\n"
+     "ignored across a sentence's end),\n"
+     "marks (a byte each: 1 doc:lower, 2 doc:midcap). lengths: each sentence's words; labels: the\n"
+     "label names by id."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, .m_name = "_crf",
+    .m_doc = "The name recogniser's emissions and Viterbi in C.", .m_size = 0, .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__crf(void) { return PyModule_Create(&module); }

@@ -1,0 +1,13 @@
+from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
+
+def label_paths(
+    table: Buffer,
+    pairs: Buffer,
+    context: Buffer,
+    into: Buffer,
+    ids: list[int],
+    following: list[int],
+    marks: Buffer,
+    lengths: list[int],
+    labels: tuple[str, ...],
+) -> list[list[str]]: ...

@@ -1,0 +1,142 @@
+"""The recogniser's decoding in C (`enricher/_crf.c`) against the same sums and Viterbi
+written out in Python here, and against every path of short sentences. Weights are small
+integers, so sums are exact and ties are common: a tie must go to the lower label id, as
+CRFsuite's does. (Labels on real copy against CRFsuite's own tagger are in
+test_enricher_entities.py.)"""
+
+from __future__ import annotations
+
+from itertools import pairwise, product
+
+import numpy as np
+import pytest
+
+from wirestream.enricher._crf import label_paths
+
+LABELS = ("O", "B-PER", "I-PER")
+OFFSETS = (-2, -1, 1, 2)  # neighbour slots 1..4 of a type's row
+
+
+def model(rng: np.random.Generator, types: int = 6, bigrams: int = 4) -> dict[str, np.ndarray]:
+    labels = len(LABELS)
+    return {
+        "table": rng.integers(-3, 4, (types, 5, labels)).astype(float),
+        "pairs": rng.integers(-3, 4, (bigrams, 2, labels)).astype(float),
+        "context": rng.integers(-3, 4, (4, labels)).astype(float),
+        "into": rng.integers(-3, 4, (labels, labels)).astype(float),
+    }
+
+
+def emissions(m, ids, following, marks) -> list[list[float]]:
+    """Each word's label scores: own weights, neighbours at -2 -1 +1 +2, sentence start and
+    end, bigram before and after, document flags."""
+    n = len(ids)
+    scores = []
+    for place in range(n):
+        score = m["table"][ids[place], 0].copy()
+        for slot, offset in enumerate(OFFSETS, 1):
+            if 0 <= place + offset < n:
+                score += m["table"][ids[place + offset], slot]
+        score += m["context"][0] * (place == 0) + m["context"][1] * (place == n - 1)
+        if place > 0:
+            score += m["pairs"][following[place - 1], 0]
+        if place < n - 1:
+            score += m["pairs"][following[place], 1]
+        score += m["context"][2] * bool(marks[place] & 1) + m["context"][3] * bool(marks[place] & 2)
+        scores.append(score.tolist())
+    return scores
+
+
+def viterbi(scores: list[list[float]], into: np.ndarray) -> list[int]:
+    """Textbook Viterbi, first maximum wins (the lower label id)."""
+    labels = range(len(LABELS))
+    alpha, back = list(scores[0]), []
+    for score in scores[1:]:
+        steps = [max(labels, key=lambda f, t=t: alpha[f] + into[t][f]) for t in labels]
+        back.append(steps)
+        alpha = [alpha[steps[t]] + into[t][steps[t]] + score[t] for t in labels]
+    path = [max(labels, key=alpha.__getitem__)]
+    for steps in reversed(back):
+        path.append(steps[path[-1]])
+    return path[::-1]
+
+
+def path_score(scores: list[list[float]], into: np.ndarray, path: tuple[int, ...]) -> float:
+    return sum(scores[i][label] for i, label in enumerate(path)) + sum(
+        into[to][frm] for frm, to in pairwise(path)
+    )
+
+
+def document(rng: np.random.Generator, m) -> tuple[list[int], list[int], bytearray, list[int]]:
+    lengths = rng.integers(0, 6, rng.integers(1, 5)).tolist()
+    words = sum(lengths)
+    ids = rng.integers(0, len(m["table"]), words).tolist()
+    following = rng.integers(0, len(m["pairs"]), max(words - 1, 0)).tolist()
+    marks = bytearray(rng.integers(0, 4, words).astype(np.uint8).tobytes())
+    return ids, following, marks, lengths
+
+
+def decode(m, ids, following, marks, lengths) -> list[list[str]]:
+    return label_paths(
+        m["table"], m["pairs"], m["context"], m["into"], ids, following, marks, lengths, LABELS
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_each_sentence_gets_the_best_path_with_ties_to_the_lower_label(seed):
+    rng = np.random.default_rng(seed)
+    m = model(rng)
+    for _ in range(10):
+        ids, following, marks, lengths = document(rng, m)
+        got = decode(m, ids, following, marks, lengths)
+        assert [len(path) for path in got] == lengths
+        start = 0
+        for length, path in zip(lengths, got, strict=True):
+            end = start + length
+            # A bigram across a sentence's end is not the sentence's: it ends with no next word.
+            scores = emissions(m, ids[start:end], following[start : end - 1], marks[start:end])
+            start = end
+            if not length:
+                assert path == []
+                continue
+            expected = viterbi(scores, m["into"])
+            assert path == [LABELS[i] for i in expected]
+            best = max(path_score(scores, m["into"], p) for p in product(range(3), repeat=length))
+            assert path_score(scores, m["into"], tuple(expected)) == best
+
+
+def test_a_document_without_words_has_a_path_per_sentence():
+    m = model(np.random.default_rng(0))
+    assert decode(m, [], [], bytearray(), [0, 0]) == [[], []]
+    assert decode(m, [], [], bytearray(), []) == []
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"ids": [0, 6]}, r"ids: 6 is not in \[0, 6\)"),
+        ({"ids": [0, -1]}, r"ids: -1 is not in \[0, 6\)"),
+        ({"ids": [0]}, "ids: 1 values, expected 2"),
+        ({"following": [4]}, r"following: 4 is not in \[0, 4\)"),
+        ({"following": []}, "following: 0 values, expected 1"),
+        ({"marks": bytearray(3)}, "marks: 3 bytes for 2 words"),
+        ({"lengths": [1, -1]}, "lengths: a negative length"),
+        ({"context": np.zeros((3, 3))}, "context: 72 bytes"),
+        ({"into": np.zeros((3, 2))}, "into: 48 bytes"),
+        ({"table": np.zeros((2, 5, 2))}, "table: 160 bytes"),
+    ],
+)
+def test_input_that_does_not_fit_the_tables_is_refused(change, message):
+    m = model(np.random.default_rng(1))
+    args = {"ids": [0, 5], "following": [3], "marks": bytearray(2), "lengths": [2]}
+    tables = {key: change.pop(key, value) for key, value in m.items()}
+    args |= change
+    with pytest.raises(ValueError, match=message):
+        decode(tables, args["ids"], args["following"], args["marks"], args["lengths"])
+
+
+def test_a_table_that_is_not_contiguous_is_refused():
+    m = model(np.random.default_rng(2))
+    m["into"] = np.zeros((3, 6))[:, ::2]
+    with pytest.raises(ValueError, match="not C-contiguous"):
+        decode(m, [0], [], bytearray(1), [1])
