@@ -3,8 +3,9 @@ features; PER, ORG, LOC and MISC mentions with their character offsets.
 
 Models are package data (`models/ner-<lang>.crfsuite`), trained by `make train-ner`
 (`entities_training.py`); nothing is downloaded. Tagging reads the model's weights and
-decodes it here (`Decoder`), with the labels CRFsuite's own tagger gives at half its cost
-or less: the attribute strings of every word were most of that tagger's cost.
+decodes it here (`Decoder`, its sums and Viterbi in C: `_crf.c`), with the labels
+CRFsuite's own tagger gives at about a tenth of its cost: the attribute strings of every
+word were most of that tagger's cost.
 
 Text is tagged line by line and sentence by sentence, so a name never runs across a line
 break. Lines with no lower-case letter (headlines in capitals, ticker lines) are not
