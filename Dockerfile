@@ -9,7 +9,7 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 # Metadata first, so a source change does not rebuild the dependency layer's cache key.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY services ./services
 # The recogniser's decoder is a C extension (enricher/_crf.c): a compiler for the build only,
 # removed in the same layer.

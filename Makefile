@@ -11,7 +11,7 @@ export PYTHONUNBUFFERED := 1
 install: $(STAMP)
 
 # The recogniser's C decoder is built by the editable install: a change to it reinstalls.
-$(STAMP): pyproject.toml services/wirestream/enricher/_crf.c
+$(STAMP): pyproject.toml setup.py services/wirestream/enricher/_crf.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,bench]'
@@ -71,12 +71,12 @@ fuzz: install
 	  .run/fuzz-corpus tests/faults/fuzz_corpus
 
 lint: install
-	$(BIN)/ruff check services tests bench
-	$(BIN)/ruff format --check services tests bench
+	$(BIN)/ruff check services tests bench setup.py
+	$(BIN)/ruff format --check services tests bench setup.py
 
 format: install
-	$(BIN)/ruff format services tests bench
-	$(BIN)/ruff check --fix services tests bench
+	$(BIN)/ruff format services tests bench setup.py
+	$(BIN)/ruff check --fix services tests bench setup.py
 
 bench: install
 	$(BIN)/python -m bench
