@@ -135,8 +135,18 @@ def test_input_that_does_not_fit_the_tables_is_refused(change, message):
         decode(tables, args["ids"], args["following"], args["marks"], args["lengths"])
 
 
-def test_a_table_that_is_not_contiguous_is_refused():
+@pytest.mark.parametrize(
+    "table, array, message",
+    [
+        ("into", np.zeros((3, 6))[:, ::2], "not C-contiguous"),
+        # As many bytes as float64 rows of half the count: read as doubles, it would be junk.
+        ("table", np.zeros((12, 5, 3), np.float32), r"table: not float64 \(format f\)"),
+        ("context", np.zeros((4, 3), np.int64), r"context: not float64 \(format l\)"),
+        ("pairs", b"\0" * 48, r"pairs: not float64 \(format B\)"),
+    ],
+)
+def test_a_table_that_is_not_contiguous_float64_is_refused(table, array, message):
     m = model(np.random.default_rng(2))
-    m["into"] = np.zeros((3, 6))[:, ::2]
-    with pytest.raises(ValueError, match="not C-contiguous"):
+    m[table] = array
+    with pytest.raises(ValueError, match=message):
         decode(m, [0], [], bytearray(1), [1])

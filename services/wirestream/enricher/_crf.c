@@ -11,7 +11,7 @@
  * word before, with the word after, the two document flags; then alpha[from] +
  * transition[from][to], then the word's score), and a tie goes to the lower label id, so
  * the labels are CRFsuite's own, bit for bit. No numpy C API: the weight tables come in
- * through the buffer protocol, the words' ids as lists. */
+ * through the buffer protocol (C-contiguous float64, checked), the words' ids as lists. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -40,9 +40,18 @@ typedef struct {
     Py_ssize_t labels;
 } Model;
 
-/* A C-contiguous buffer of `rows` times `width` doubles (`rows` < 0: any whole number of
- * rows, returned); -1 and a ValueError naming the argument otherwise. */
-static Py_ssize_t rows_of(Py_buffer *view, Py_ssize_t rows, Py_ssize_t width, const char *name) {
+/* `obj`'s buffer in `view` if it is C-contiguous float64 of `rows` times `width` values
+ * (`rows` < 0: any whole number of rows): the rows; -1 and an error naming it otherwise. A
+ * view that was acquired is released by the caller. */
+static Py_ssize_t rows_of(PyObject *obj, Py_buffer *view, Py_ssize_t rows, Py_ssize_t width,
+                          const char *name) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != sizeof(double) || view->format == NULL ||
+        strcmp(view->format, "d") != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: not float64 (format %s)", name,
+                     view->format ? view->format : "?");
+        return -1;
+    }
     Py_ssize_t row_bytes = width * (Py_ssize_t)sizeof(double);
     if (view->len % row_bytes != 0 || (rows >= 0 && view->len != rows * row_bytes)) {
         PyErr_Format(PyExc_ValueError, "%s: %zd bytes, not %s of %zd doubles", name, view->len,
@@ -139,27 +148,34 @@ static int indices(PyObject *list, Py_ssize_t n, Py_ssize_t bound, Py_ssize_t *o
 }
 
 static PyObject *label_paths(PyObject *Py_UNUSED(module), PyObject *args) {
-    Py_buffer table, pairs, context, into, marks;
+    PyObject *table_obj, *pairs_obj, *context_obj, *into_obj;
     PyObject *ids_list, *following_list, *lengths, *names;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*O!O!y*O!O!", &table, &pairs, &context, &into,
-                          &PyList_Type, &ids_list, &PyList_Type, &following_list, &marks,
-                          &PyList_Type, &lengths, &PyTuple_Type, &names)) {
+    Py_buffer marks;
+    if (!PyArg_ParseTuple(args, "OOOOO!O!y*O!O!", &table_obj, &pairs_obj, &context_obj,
+                          &into_obj, &PyList_Type, &ids_list, &PyList_Type, &following_list,
+                          &marks, &PyList_Type, &lengths, &PyTuple_Type, &names)) {
         return NULL;
     }
+    Py_buffer table = {0}, pairs = {0}, context = {0}, into = {0};
     PyObject *result = NULL;
     Py_ssize_t *ids = NULL, *following = NULL;
     unsigned char *back = NULL;
     double *scores = NULL;
-    Model m = {table.buf, 0, pairs.buf, 0, context.buf, into.buf, PyTuple_GET_SIZE(names)};
+    Model m = {.labels = PyTuple_GET_SIZE(names)};
     if (m.labels < 1 || m.labels > MAX_LABELS) {
         PyErr_Format(PyExc_ValueError, "%zd labels, not 1 to %d", m.labels, MAX_LABELS);
         goto done;
     }
-    if ((m.types = rows_of(&table, -1, SLOTS * m.labels, "table")) < 0 ||
-        (m.bigrams = rows_of(&pairs, -1, 2 * m.labels, "pairs")) < 0 ||
-        rows_of(&context, 4, m.labels, "context") < 0 || rows_of(&into, m.labels, m.labels, "into") < 0) {
+    if ((m.types = rows_of(table_obj, &table, -1, SLOTS * m.labels, "table")) < 0 ||
+        (m.bigrams = rows_of(pairs_obj, &pairs, -1, 2 * m.labels, "pairs")) < 0 ||
+        rows_of(context_obj, &context, 4, m.labels, "context") < 0 ||
+        rows_of(into_obj, &into, m.labels, m.labels, "into") < 0) {
         goto done;
     }
+    m.table = table.buf;
+    m.pairs = pairs.buf;
+    m.context = context.buf;
+    m.into = into.buf;
     Py_ssize_t words = 0, longest = 0;
     for (Py_ssize_t s = 0; s < PyList_GET_SIZE(lengths); s++) {
         Py_ssize_t length = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, s));
@@ -191,12 +207,13 @@ static PyObject *label_paths(PyObject *Py_UNUSED(module), PyObject *args) {
     Py_ssize_t start = 0;
     for (Py_ssize_t s = 0; s < PyList_GET_SIZE(lengths); s++) {
         Py_ssize_t length = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, s));
-        PyObject *path = PyList_New(0);
+        PyObject *path;
         if (length > 0) {
-            Py_DECREF(path);
-            emissions(&m, ids + start, following + start, (const unsigned char *)marks.buf + start,
-                      length, scores);
+            emissions(&m, ids + start, following + start,
+                      (const unsigned char *)marks.buf + start, length, scores);
             path = best_path(&m, scores, length, names, back);
+        } else {
+            path = PyList_New(0);
         }
         if (path == NULL) {
             Py_CLEAR(result);
