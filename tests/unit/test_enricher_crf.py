@@ -1,5 +1,6 @@
 """The recogniser's decoding in C (`enricher/_crf.c`) against the same sums and Viterbi
-written out in Python here, and against every path of short sentences. Weights are small
+written out in Python here, and against every path of short sentences; its word types'
+summed weights against numpy's sums. Weights are small
 integers, so sums are exact and ties are common: a tie must go to the lower label id, as
 CRFsuite's does. (Labels on real copy against CRFsuite's own tagger are in
 test_enricher_entities.py.)"""
@@ -11,7 +12,7 @@ from itertools import pairwise, product
 import numpy as np
 import pytest
 
-from wirestream.enricher._crf import label_paths
+from wirestream.enricher._crf import label_paths, sum_rows
 
 LABELS = ("O", "B-PER", "I-PER")
 OFFSETS = (-2, -1, 1, 2)  # neighbour slots 1..4 of a type's row
@@ -150,3 +151,46 @@ def test_a_table_that_is_not_contiguous_float64_is_refused(table, array, message
     m[table] = array
     with pytest.raises(ValueError, match=message):
         decode(m, [0], [], bytearray(1), [1])
+
+
+def test_a_new_word_types_rows_are_numpys_sums_bit_for_bit():
+    # Real-valued weights, groups of 0 to 40 rows with repeats: the order of the additions
+    # shows in the last bits, and the labels depend on them (ties).
+    rng = np.random.default_rng(3)
+    state = rng.normal(0, 2, (50, 9))
+    table = np.full((6, 5, 9), np.nan)
+    targets = list(range(1, 30))
+    groups = [rng.integers(0, 50, rng.integers(0, 41)).tolist() for _ in targets]
+    sum_rows(table, state, 9, targets, groups)
+    cells = table.reshape(-1, 9)
+    for target, group in zip(targets, groups, strict=True):
+        assert cells[target].tobytes() == state[group].sum(axis=0).tobytes()
+    assert np.isnan(cells[0]).all() and np.isnan(cells[30:]).all()  # nothing else written
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"targets": [30]}, ValueError, r"targets: 30 is not in \[0, 30\)"),
+        ({"groups": [[50]]}, ValueError, r"groups: 50 is not in \[0, 50\)"),
+        ({"groups": [(1, 2)]}, TypeError, "a group is not a list"),
+        ({"groups": []}, ValueError, "0 groups for 1 targets"),
+        ({"labels": 0}, ValueError, "0 labels"),
+        ({"table": np.zeros((6, 5, 9)).T}, ValueError, "not C-contiguous"),
+        ({"table": np.zeros((6, 5, 9), np.float32)}, ValueError, "table: not float64"),
+        ({"state": np.zeros((50, 8))}, ValueError, "state: 3200 bytes, not whole rows of 9"),
+    ],
+)
+def test_rows_that_do_not_fit_the_tables_are_refused(change, error, message):
+    args = {"table": np.zeros((6, 5, 9)), "state": np.ones((50, 9)), "labels": 9}
+    args |= {"targets": [1], "groups": [[0, 1]]} | change
+    with pytest.raises(error, match=message):
+        sum_rows(args["table"], args["state"], args["labels"], args["targets"], args["groups"])
+
+
+def test_a_read_only_table_is_not_written():
+    table = np.zeros((6, 5, 9))
+    table.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        sum_rows(table, np.ones((50, 9)), 9, [1], [[0]])
+    assert not table.any()

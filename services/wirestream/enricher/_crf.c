@@ -1,5 +1,6 @@
 /* The name recogniser's decoding (entities_model.Decoder.tag) in C: each word's label
- * scores from the summed weights of its type and its neighbours' types, then Viterbi.
+ * scores from the summed weights of its type and its neighbours' types, then Viterbi; and
+ * those summed weights of a word type the decoder meets for the first time.
  *
  * numpy did both a place at a time over all sentences of a document, some twenty calls of
  * ~1.5 us each per document plus three per place, whatever the size, and turning the
@@ -40,12 +41,12 @@ typedef struct {
     Py_ssize_t labels;
 } Model;
 
-/* `obj`'s buffer in `view` if it is C-contiguous float64 of `rows` times `width` values
- * (`rows` < 0: any whole number of rows): the rows; -1 and an error naming it otherwise. A
- * view that was acquired is released by the caller. */
+/* `obj`'s buffer in `view` (with `flags`, e.g. PyBUF_WRITABLE) if it is C-contiguous float64
+ * of `rows` times `width` values (`rows` < 0: any whole number of rows): the rows; -1 and an
+ * error naming it otherwise. A view that was acquired is released by the caller. */
 static Py_ssize_t rows_of(PyObject *obj, Py_buffer *view, Py_ssize_t rows, Py_ssize_t width,
-                          const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+                          const char *name, int flags) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | flags) < 0) return -1;
     if (view->itemsize != sizeof(double) || view->format == NULL ||
         strcmp(view->format, "d") != 0) {
         PyErr_Format(PyExc_ValueError, "%s: not float64 (format %s)", name,
@@ -166,10 +167,10 @@ static PyObject *label_paths(PyObject *Py_UNUSED(module), PyObject *args) {
         PyErr_Format(PyExc_ValueError, "%zd labels, not 1 to %d", m.labels, MAX_LABELS);
         goto done;
     }
-    if ((m.types = rows_of(table_obj, &table, -1, SLOTS * m.labels, "table")) < 0 ||
-        (m.bigrams = rows_of(pairs_obj, &pairs, -1, 2 * m.labels, "pairs")) < 0 ||
-        rows_of(context_obj, &context, 4, m.labels, "context") < 0 ||
-        rows_of(into_obj, &into, m.labels, m.labels, "into") < 0) {
+    if ((m.types = rows_of(table_obj, &table, -1, SLOTS * m.labels, "table", 0)) < 0 ||
+        (m.bigrams = rows_of(pairs_obj, &pairs, -1, 2 * m.labels, "pairs", 0)) < 0 ||
+        rows_of(context_obj, &context, 4, m.labels, "context", 0) < 0 ||
+        rows_of(into_obj, &into, m.labels, m.labels, "into", 0) < 0) {
         goto done;
     }
     m.table = table.buf;
@@ -235,6 +236,70 @@ done:
     return result;
 }
 
+/* A new word type's rows of the table: each target row is the sum of its group's rows of the
+ * model's state weights, first to last, as numpy's sum over them adds (bit for bit). */
+static PyObject *sum_rows(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *table_obj, *state_obj, *targets, *groups;
+    Py_ssize_t labels;
+    if (!PyArg_ParseTuple(args, "OOnO!O!", &table_obj, &state_obj, &labels, &PyList_Type,
+                          &targets, &PyList_Type, &groups)) {
+        return NULL;
+    }
+    Py_buffer table = {0}, state = {0};
+    PyObject *result = NULL;
+    Py_ssize_t cells, attributes, count = PyList_GET_SIZE(targets);
+    if (labels < 1 || labels > MAX_LABELS) {
+        PyErr_Format(PyExc_ValueError, "%zd labels, not 1 to %d", labels, MAX_LABELS);
+        goto done;
+    }
+    if ((cells = rows_of(table_obj, &table, -1, labels, "table", PyBUF_WRITABLE)) < 0 ||
+        (attributes = rows_of(state_obj, &state, -1, labels, "state", 0)) < 0) {
+        goto done;
+    }
+    if (PyList_GET_SIZE(groups) != count) {
+        PyErr_Format(PyExc_ValueError, "%zd groups for %zd targets", PyList_GET_SIZE(groups),
+                     count);
+        goto done;
+    }
+    const double *weights = state.buf;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *group = PyList_GET_ITEM(groups, i);
+        Py_ssize_t target = PyLong_AsSsize_t(PyList_GET_ITEM(targets, i));
+        if (target < 0 || target >= cells) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_ValueError, "targets: %zd is not in [0, %zd)", target, cells);
+            }
+            goto done;
+        }
+        if (!PyList_Check(group)) {
+            PyErr_SetString(PyExc_TypeError, "groups: a group is not a list");
+            goto done;
+        }
+        double sum[MAX_LABELS] = {0};
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(group); j++) {
+            Py_ssize_t row = PyLong_AsSsize_t(PyList_GET_ITEM(group, j));
+            if (row < 0 || row >= attributes) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_ValueError, "groups: %zd is not in [0, %zd)", row,
+                                 attributes);
+                }
+                goto done;
+            }
+            if (j == 0) {
+                memcpy(sum, weights + row * labels, labels * sizeof(double));
+            } else {
+                add(sum, weights + row * labels, labels);
+            }
+        }
+        memcpy((double *)table.buf + target * labels, sum, labels * sizeof(double));
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&state);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"label_paths", label_paths, METH_VARARGS,
      "label_paths(table, pairs, context, into, ids, following, marks, lengths, labels)\n"
@@ -248,6 +313,11 @@ static PyMethodDef methods[] = {
      "ignored across a sentence's end),\n"
      "marks (a byte each: 1 doc:lower, 2 doc:midcap). lengths: each sentence's words; labels: the\n"
      "label names by id."},
+    {"sum_rows", sum_rows, METH_VARARGS,
+     "sum_rows(table, state, labels, targets, groups) -> None\n\n"
+     "Writes new word types' rows: row targets[i] of table (float64, C-contiguous,\n"
+     "writable, viewed as rows of `labels` values) becomes the sum of the rows groups[i]\n"
+     "of state (float64 [attribute, label]), first to last; zeros for an empty group."},
     {NULL, NULL, 0, NULL},
 };
 

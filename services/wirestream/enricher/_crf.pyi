@@ -11,3 +11,6 @@ def label_paths(
     lengths: list[int],
     labels: tuple[str, ...],
 ) -> list[list[str]]: ...
+def sum_rows(
+    table: Buffer, state: Buffer, labels: int, targets: list[int], groups: list[list[int]]
+) -> None: ...

@@ -35,7 +35,7 @@ import numpy as np
 import pycrfsuite
 
 from wirestream.core.folding import fold
-from wirestream.enricher._crf import label_paths
+from wirestream.enricher._crf import label_paths, sum_rows
 from wirestream.enricher.countries import country_lexicon
 from wirestream.enricher.enrichment import data_table
 from wirestream.geo import gazetteer
@@ -399,10 +399,6 @@ class Decoder:
         self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
         self._capital = [False]  # of each row's word
 
-    def _summed(self, attributes: Iterable[str]) -> np.ndarray:
-        rows = [row for a in attributes if (row := self._weights.attributes.get(a)) is not None]
-        return self._weights.state[rows].sum(axis=0)
-
     def _type_ids(self, words: Sequence[str]) -> list[int]:
         """Row of each word's summed weights; row 0 (all zero) stands for no word."""
         ids = list(map(self._types.get, words, repeat(0)))  # map: no Python frame per word
@@ -418,13 +414,21 @@ class Decoder:
             grown = np.zeros((max(needed, 2 * len(self._scores)), *self._scores.shape[1:]))
             grown[: len(self._scores)] = self._scores
             self._scores = grown
-        for word in new:
-            row = self._scores[1 + len(self._types)]
-            row[0] = self._summed(self._features.own(word))
-            for slot, offset in enumerate(WINDOW, 1):
-                row[slot] = self._summed(self._features.neighbour(word, offset))
+        # Each new type's rows: the weights of its own attributes, then of its attributes as
+        # the neighbour at each offset, summed in C (numpy's per-call cost was most of it).
+        known, features, slots = self._weights.attributes, self._features, 1 + len(WINDOW)
+        first, new_types = 1 + len(self._types), list(new)
+        targets: list[int] = []
+        groups: list[list[int]] = []
+        for row, word in enumerate(new_types, first):
+            attributes = (features.own(word), *(features.neighbour(word, o) for o in WINDOW))
+            for slot, names in enumerate(attributes):
+                targets.append(row * slots + slot)
+                groups.append([i for name in names if (i := known.get(name)) is not None])
+        sum_rows(self._scores, self._weights.state, len(self.labels), targets, groups)
+        for row, word in enumerate(new_types, first):
+            self._types[word] = row
             self._capital.append(capitalised(word))
-            self._types[word] = 1 + len(self._types)
         return [self._types[word] for word in words]
 
     def tag(
