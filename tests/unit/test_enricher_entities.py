@@ -13,6 +13,7 @@ import pytest
 from enricher_fixtures import FIXTURES, page_items, wire_item
 
 from wirestream.core.folding import fold
+from wirestream.enricher import entities_model
 from wirestream.enricher.entities import NamedEntities, entity_rules
 from wirestream.enricher.entities_model import (
     Features,
@@ -245,13 +246,11 @@ def test_rules_country_words_and_sentence_starts_are_not_names():
 REAL = FIXTURES.parent / "real"
 
 
-@pytest.mark.parametrize("language", sorted(recogniser().languages))
-def test_the_decoder_labels_real_copy_as_crfsuites_tagger_does(language):
-    # Real agency copy (tests/fixtures/real, provenance in its manifest), every sentence of
-    # each item one document, as Recogniser.mentions reads it.
-    model = recogniser()
+def real_documents(language: str) -> list[list[list[str]]]:
+    """Real agency copy (tests/fixtures/real, provenance in its manifest), every sentence of
+    each item one document, as Recogniser.mentions reads it."""
     manifest = json.loads((REAL / "manifest.json").read_text("utf-8"))
-    documents = [
+    return [
         [
             [token.group() for token in s]
             for s in sentences((REAL / each["file"]).read_text("utf-8"), language)
@@ -259,11 +258,33 @@ def test_the_decoder_labels_real_copy_as_crfsuites_tagger_does(language):
         for each in manifest["items"]
         if each["expected"]["language"] == language
     ]
+
+
+@pytest.mark.parametrize("language", sorted(recogniser().languages))
+def test_the_decoder_labels_real_copy_as_crfsuites_tagger_does(language):
+    model = recogniser()
+    documents = real_documents(language)
     assert sum(len(s) for document in documents for s in document) > 500
     for document in documents:
         assert model.model_labels(language, document) == model.crfsuite_labels(language, document)
     tagged = [label for d in documents for s in model.model_labels(language, d) for label in s]
     assert {"B-PER", "B-ORG", "B-LOC"} <= set(tagged)
+
+
+def test_the_decoder_starts_its_word_types_over_when_full_and_labels_the_same(monkeypatch):
+    # A cache of 40 word types: every document fills it and most start it over.
+    monkeypatch.setattr(entities_model, "_TYPES", 40)
+    model = recogniser()
+    decoder = entities_model.Decoder(read_weights(model.models["en"]), model.features["en"])
+    documents = real_documents("en")
+    kept = []
+    for document in documents:
+        flags = entities_model.document_flags(document)
+        assert decoder.tag(document, *flags) == model.crfsuite_labels("en", document)
+        kept.append(len(decoder._types))
+    widest = max(len({word for sentence in d for word in sentence}) for d in documents)
+    assert max(kept) <= max(widest, 40)
+    assert len(set(kept)) > 1  # started over, not only grown
 
 
 def test_the_decoder_reads_labels_and_weights_from_the_model_file():
