@@ -128,6 +128,16 @@ static PyObject *best_path(const Model *m, const double *scores, Py_ssize_t leng
     return path;
 }
 
+/* `item` as an index in [0, bound); -1 and an error naming `name` otherwise. */
+static Py_ssize_t index_in(PyObject *item, Py_ssize_t bound, const char *name) {
+    Py_ssize_t index = PyLong_AsSsize_t(item);
+    if (index >= 0 && index < bound) return index;
+    if (!PyErr_Occurred()) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd is not in [0, %zd)", name, index, bound);
+    }
+    return -1;
+}
+
 /* A list of n ints, each in [0, bound), into `out`; 0 and a ValueError otherwise. */
 static int indices(PyObject *list, Py_ssize_t n, Py_ssize_t bound, Py_ssize_t *out,
                    const char *name) {
@@ -137,13 +147,7 @@ static int indices(PyObject *list, Py_ssize_t n, Py_ssize_t bound, Py_ssize_t *o
         return 0;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
-        if (out[i] < 0 || out[i] >= bound) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_ValueError, "%s: %zd is not in [0, %zd)", name, out[i], bound);
-            }
-            return 0;
-        }
+        if ((out[i] = index_in(PyList_GET_ITEM(list, i), bound, name)) < 0) return 0;
     }
     return 1;
 }
@@ -264,27 +268,16 @@ static PyObject *sum_rows(PyObject *Py_UNUSED(module), PyObject *args) {
     const double *weights = state.buf;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *group = PyList_GET_ITEM(groups, i);
-        Py_ssize_t target = PyLong_AsSsize_t(PyList_GET_ITEM(targets, i));
-        if (target < 0 || target >= cells) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_ValueError, "targets: %zd is not in [0, %zd)", target, cells);
-            }
-            goto done;
-        }
+        Py_ssize_t target = index_in(PyList_GET_ITEM(targets, i), cells, "targets");
+        if (target < 0) goto done;
         if (!PyList_Check(group)) {
             PyErr_SetString(PyExc_TypeError, "groups: a group is not a list");
             goto done;
         }
         double sum[MAX_LABELS] = {0};
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(group); j++) {
-            Py_ssize_t row = PyLong_AsSsize_t(PyList_GET_ITEM(group, j));
-            if (row < 0 || row >= attributes) {
-                if (!PyErr_Occurred()) {
-                    PyErr_Format(PyExc_ValueError, "groups: %zd is not in [0, %zd)", row,
-                                 attributes);
-                }
-                goto done;
-            }
+            Py_ssize_t row = index_in(PyList_GET_ITEM(group, j), attributes, "groups");
+            if (row < 0) goto done;
             if (j == 0) {
                 memcpy(sum, weights + row * labels, labels * sizeof(double));
             } else {
