@@ -1,6 +1,7 @@
 """The recogniser's decoding in C (`enricher/_crf.c`) against the same sums and Viterbi
 written out in Python here, and against every path of short sentences; its word types'
-summed weights against numpy's sums. Weights are small
+summed weights against numpy's sums; its reading of BIO labels into names against
+conlleval's reading written out here. Weights are small
 integers, so sums are exact and ties are common: a tie must go to the lower label id, as
 CRFsuite's does. (Labels on real copy against CRFsuite's own tagger are in
 test_enricher_entities.py.)"""
@@ -12,7 +13,7 @@ from itertools import pairwise, product
 import numpy as np
 import pytest
 
-from wirestream.enricher._crf import label_paths, sum_rows
+from wirestream.enricher._crf import label_paths, label_spans, sum_rows
 
 LABELS = ("O", "B-PER", "I-PER")
 OFFSETS = (-2, -1, 1, 2)  # neighbour slots 1..4 of a type's row
@@ -194,3 +195,51 @@ def test_a_read_only_table_is_not_written():
     with pytest.raises(ValueError, match="read-only"):
         sum_rows(table, np.ones((50, 9)), 9, [1], [[0]])
     assert not table.any()
+
+
+def spans_read_in_python(labels: list[str]) -> list[tuple[int, int, str]]:
+    """BIO labels read as conlleval reads IOB1: a name ends at an "O", a "B-" or another
+    type; an "I-" after an "O" starts one."""
+    found: list[tuple[int, int, str]] = []
+    start: int | None = None
+    kind = ""
+    for i, label in enumerate([*labels, "O"]):
+        if start is not None and (label == "O" or label.startswith("B-") or label[2:] != kind):
+            found.append((start, i, kind))
+            start = None
+        if label != "O" and start is None:
+            start, kind = i, label[2:]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("labels", "spans"),
+    [
+        ([], []),
+        (["O", "O"], []),
+        (["B-PER", "I-PER", "O", "B-LOC"], [(0, 2, "PER"), (3, 4, "LOC")]),
+        (["O", "I-ORG", "I-ORG"], [(1, 3, "ORG")]),  # IOB1: an I- after an O starts a name
+        (["B-PER", "B-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
+        (["B-PER", "I-LOC"], [(0, 1, "PER"), (1, 2, "LOC")]),  # another type ends a name
+        (["B-PER", "I-SER"], [(0, 1, "PER"), (1, 2, "SER")]),  # by its first letter too
+        (("B-MISC", "I-MISC"), [(0, 2, "MISC")]),  # any sequence
+    ],
+)
+def test_label_spans_reads_bio_labels_as_conlleval(labels, spans):
+    assert label_spans(labels) == spans == spans_read_in_python(list(labels))
+
+
+def test_label_spans_matches_the_python_reading_on_odd_labels_too():
+    # Labels a model never gives (a bare "B-", "X", "", non-ASCII types) read the same way.
+    pool = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG", "B-", "I-", "X", "", "Ö"]
+    pool += ["B-PERS", "I-PÉR", "I-SER", "O-", "BX", "B-ÄÖ", "I-ÄÖ", "I-😀", "B-😀"]
+    rng = np.random.default_rng(5)
+    for _ in range(20_000):
+        labels = [str(label) for label in rng.choice(pool, rng.integers(0, 10))]
+        assert label_spans(labels) == spans_read_in_python(labels), labels
+
+
+@pytest.mark.parametrize(("labels", "message"), [(["O", 3], "1 is not a str"), (5, "sequence")])
+def test_label_spans_refuses_what_is_not_a_sequence_of_str(labels, message):
+    with pytest.raises(TypeError, match=message):
+        label_spans(labels)

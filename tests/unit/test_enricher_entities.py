@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 
 import py3langid
 import pycrfsuite
@@ -19,9 +20,11 @@ from wirestream.enricher.entities_model import (
     Features,
     Mention,
     clusters_path,
+    known_names,
     language_features,
     lexicons,
     mentions_in,
+    propagate,
     read_clusters,
     read_weights,
     recogniser,
@@ -397,3 +400,65 @@ def test_marks_that_are_never_in_a_name_come_off_a_mention():
     found = mentions_in(labels, sentence, text)
     assert [m.text for m in found] == ["Asta Pharma AG", "Commonwealth Shipping Plc"]
     assert all(text[m.start : m.end] == m.text for m in found)
+
+
+def test_one_name_one_type_tags_a_known_run_where_the_model_left_it_out():
+    document = [
+        ["Joe", "Biden", "met", "Mark", "Rutte", "in", "Den", "Haag", "."],
+        ["Later", "Biden", "and", "Rutte", "spoke", "."],
+        ["In", "Den", "Haag", "NATO", "met", "in", "den", "haag", "."],
+        ["Rutte", "Berg", "."],
+    ]
+    labels = [
+        ["B-PER", "I-PER", "O", "B-PER", "I-PER", "O", "B-LOC", "I-LOC", "O"],
+        ["O", "B-MISC", "O", "O", "O", "O"],
+        ["O", "O", "O", "B-ORG", "O", "O", "O", "O", "O"],
+        ["O", "I-ORG", "O"],
+    ]
+    assert propagate(document, [list(each) for each in labels]) == [
+        labels[0],
+        ["O", "B-PER", "O", "B-PER", "O", "O"],  # a person's surname, whatever else it was
+        ["O", "B-LOC", "I-LOC", "B-ORG", "O", "O", "O", "O", "O"],  # not in lower case
+        ["O", "I-ORG", "O"],  # a run is not tagged into the name that goes on after it
+    ]
+
+
+def test_one_name_one_type_reads_every_place_as_a_scan_of_each_word_would():
+    # The shortcut (only places of a known name's first word) against the plain reading:
+    # every place of every sentence, random documents over a few names.
+    def each_place(document, labels):
+        copied = [list(sentence_labels) for sentence_labels in labels]
+        known = known_names(document, copied)  # shared: only the scan is under test
+        longest = max(map(len, known), default=0)
+        for words, sentence_labels in zip(document, copied, strict=True):
+            i = 0
+            while i < len(words):
+                if sentence_labels[i] != "O" or not words[i][:1].isupper():
+                    i += 1
+                    continue
+                for length in range(min(longest, len(words) - i), 0, -1):
+                    kind = known.get(tuple(words[i : i + length]))
+                    after = i + length
+                    if kind and (
+                        after == len(words)
+                        or sentence_labels[after] == "O"
+                        or sentence_labels[after].startswith("B-")
+                    ):
+                        sentence_labels[i:after] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
+                        i = after
+                        break
+                else:
+                    i += 1
+        return copied
+
+    vocab = ["Joe", "Biden", "Van", "der", "Berg", "the", "Den", "Haag", "NATO", "said", "x"]
+    pool = ["O"] * 6 + ["B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC"]
+    rng = random.Random(2)
+    changed = 0
+    for _ in range(20_000):
+        document = [rng.choices(vocab, k=rng.randrange(9)) for _ in range(rng.randrange(1, 5))]
+        labels = [rng.choices(pool, k=len(words)) for words in document]
+        expected = each_place(document, labels)
+        assert propagate(document, [list(each) for each in labels]) == expected
+        changed += expected != labels
+    assert changed > 5_000  # the scan tagged something in many documents, not only none

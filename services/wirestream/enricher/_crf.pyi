@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 def label_paths(
@@ -14,3 +16,4 @@ def label_paths(
 def sum_rows(
     table: Buffer, state: Buffer, labels: int, targets: list[int], groups: list[list[int]]
 ) -> None: ...
+def label_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]: ...

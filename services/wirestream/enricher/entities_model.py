@@ -35,7 +35,7 @@ import numpy as np
 import pycrfsuite
 
 from wirestream.core.folding import fold
-from wirestream.enricher._crf import label_paths, sum_rows
+from wirestream.enricher._crf import label_paths, label_spans, sum_rows
 from wirestream.enricher.countries import country_lexicon
 from wirestream.enricher.enrichment import data_table
 from wirestream.geo import gazetteer
@@ -544,6 +544,39 @@ def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> lis
     """One name, one type per document: a capitalised word run the model tagged elsewhere
     in the document (always with the same type), or the surname of a person it tagged, is
     tagged where the model left it out ("Joe Biden ... Daarna sprak Biden")."""
+    known = known_names(document, labels)
+    if not known:
+        return labels
+    longest = max(map(len, known))
+    # Only a known name's first word can start one: most sentences have none, and the
+    # places of the others are few. A place inside a run just tagged is no longer "O".
+    firsts = {name[0] for name in known}
+    for words, sentence_labels in zip(document, labels, strict=True):
+        if firsts.isdisjoint(words):
+            continue
+        for i in [i for i, word in enumerate(words) if word in firsts]:
+            if sentence_labels[i] != "O" or not words[i][:1].isupper():
+                continue
+            for length in range(min(longest, len(words) - i), 0, -1):
+                kind = known.get(tuple(words[i : i + length]))
+                after = i + length
+                if kind and (
+                    after == len(words)
+                    or sentence_labels[after] == "O"
+                    or sentence_labels[after].startswith("B-")
+                ):
+                    sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
+                    break
+    return labels
+
+
+def known_names(
+    document: Sequence[Sequence[str]], labels: list[list[str]]
+) -> dict[tuple[str, ...], str]:
+    """The word runs the model tagged in the document, each with its one type (a run it
+    gave two types is left out), and the surname of each person it tagged as PER. A
+    surname it tagged alone is made "B-PER" in `labels`: "Biden" alone is no MISC beside
+    "Joe Biden"."""
     spans = [label_spans(sentence_labels) for sentence_labels in labels]
     surnames = {
         words[end - 1]
@@ -555,49 +588,12 @@ def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> lis
     for words, sentence_labels, found in zip(document, labels, spans, strict=True):
         for start, end, kind in found:
             if end - start == 1 and words[start] in surnames:
-                sentence_labels[start] = "B-PER"  # "Biden" alone is no MISC beside "Joe Biden"
+                sentence_labels[start] = "B-PER"
             else:
                 types.setdefault(tuple(words[start:end]), set()).add(kind)
     known = {name: kinds.pop() for name, kinds in types.items() if len(kinds) == 1}
     known.update(((surname,), "PER") for surname in surnames)
-    if not known:
-        return labels
-    longest = max(map(len, known))
-    for words, sentence_labels in zip(document, labels, strict=True):
-        i = 0
-        while i < len(words):
-            if sentence_labels[i] != "O" or not words[i][:1].isupper():
-                i += 1
-                continue
-            for length in range(min(longest, len(words) - i), 0, -1):
-                kind = known.get(tuple(words[i : i + length]))
-                after = i + length
-                if kind and (
-                    after == len(words)
-                    or sentence_labels[after] == "O"
-                    or sentence_labels[after].startswith("B-")
-                ):
-                    sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
-                    i = after
-                    break
-            else:
-                i += 1
-    return labels
-
-
-def label_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, type) of each name in BIO labels (an "I-" after "O" starts one, as
-    conlleval reads IOB1)."""
-    found: list[tuple[int, int, str]] = []
-    start: int | None = None
-    kind = ""
-    for i, label in enumerate([*labels, "O"]):
-        if start is not None and (label == "O" or label.startswith("B-") or label[2:] != kind):
-            found.append((start, i, kind))
-            start = None
-        if label != "O" and start is None:
-            start, kind = i, label[2:]
-    return found
+    return known
 
 
 def model_dir() -> Path:
