@@ -7,7 +7,10 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from functools import reduce
+from operator import or_
 
+import numpy as np
 import py3langid
 import pycrfsuite
 import pytest
@@ -282,12 +285,52 @@ def test_the_decoder_starts_its_word_types_over_when_full_and_labels_the_same(mo
     documents = real_documents("en")
     kept = []
     for document in documents:
-        flags = entities_model.document_flags(document)
-        assert decoder.tag(document, *flags) == model.crfsuite_labels("en", document)
+        assert decoder.tag(document) == model.crfsuite_labels("en", document)
         kept.append(len(decoder._types))
     widest = max(len({word for sentence in d for word in sentence}) for d in documents)
     assert max(kept) <= max(widest, 40)
     assert len(set(kept)) > 1  # started over, not only grown
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "de"])
+def test_the_decoders_document_flags_are_the_training_features_flags(language):
+    # The decoder reads the flags from its word types' cached case; training writes them
+    # as attributes (Features.context over document_flags). Every real document, each word.
+    model = recogniser()
+    decoder = entities_model.Decoder(read_weights(model.models[language]), model.features[language])
+    features = model.features[language]
+    flagged = bits = 0
+    for document in real_documents(language):
+        ids = decoder._type_ids([word for sentence in document for word in sentence])
+        lowered = [decoder._lowered[i] for i in ids]
+        marks = decoder._marks(ids, lowered, [len(sentence) for sentence in document])
+        flags = entities_model.document_flags(document)
+        expected = [
+            entities_model.MARK_LOWER * (entities_model.DOC_LOWER in attributes)
+            | entities_model.MARK_MIDCAP * (entities_model.DOC_MIDCAP in attributes)
+            for sentence in document
+            for attributes in features.context(sentence, *flags)
+        ]
+        assert list(marks) == expected
+        flagged += sum(map(bool, expected))
+        bits |= reduce(or_, expected, 0)
+    # Real copy has both flags, often: not only zeros compared.
+    assert flagged > 100 and bits == entities_model.MARK_LOWER | entities_model.MARK_MIDCAP
+
+
+def test_the_decoder_finds_a_bigrams_weights_by_its_two_words_even_around_a_bar():
+    # Pair attributes are named "b-1=first|second"; a word may be "|" itself.
+    pairs = [("a", "|"), ("|", "|"), ("|", "b"), ("x", "y")]
+    names = [f"{side}{first}|{second}" for first, second in pairs for side in ("b-1=", "b+1=")]
+    state = np.arange(len(names) * 2, dtype=float).reshape(len(names), 2)
+    weights = entities_model.Weights(
+        ("O", "B-PER"), {name: i for i, name in enumerate(names)}, state, np.zeros((2, 2))
+    )
+    decoder = entities_model.Decoder(weights, Features(lexicons()))
+    assert set(decoder._bigrams) == set(pairs)
+    for pair, row in decoder._bigrams.items():
+        before, after = (weights.attributes[f"{side}{'|'.join(pair)}"] for side in ("b-1=", "b+1="))
+        assert decoder._pairs[row].tolist() == [state[before].tolist(), state[after].tolist()]
 
 
 def test_the_decoder_reads_labels_and_weights_from_the_model_file():

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import compress, count, pairwise, repeat
+from itertools import accumulate, chain, compress, count, pairwise, repeat
 from pathlib import Path
 from typing import TypeAlias
 
@@ -382,7 +382,16 @@ class Decoder:
         # Id 0 is the unknown pair; its weights, like an id's missing side, are zero. (One
         # slice strips either prefix: "b-1=" and "b+1=" are as long.)
         found = sorted({name[len(BEFORE) :] for name in known if name.startswith((BEFORE, AFTER))})
-        self._bigrams = {pair: i for i, pair in enumerate(found, 1)}
+        # Keyed by the two words, so a document's pairs are looked up as `zip` makes them,
+        # with no "a|b" string built and hashed per word. A pair's name splits at one of its
+        # "|" (a word may be "|" itself); only the split into its own two words ever meets
+        # a document's pair.
+        self._bigrams = {
+            (pair[:at], pair[at + 1 :]): i
+            for i, pair in enumerate(found, 1)
+            for at in range(1, len(pair) - 1)
+            if pair[at] == "|"
+        }
         rows = np.array(
             [
                 (unknown, unknown),
@@ -397,7 +406,12 @@ class Decoder:
         self._types: dict[str, int] = {}
         # Row of a word type: its own weights, then as a neighbour at each WINDOW offset.
         self._scores = np.zeros((1024, 1 + len(WINDOW), len(weights.labels)))
-        self._capital = [False]  # of each row's word
+        # Of each row's word: capitalised, written in lower case, and lower-cased (per word,
+        # `str.lower`'s new string and the document flags' loop cost as much as the rest
+        # of a word's lookups).
+        self._capital = [False]
+        self._lower = [False]
+        self._lowered = [""]
 
     def _type_ids(self, words: Sequence[str]) -> list[int]:
         """Row of each word's summed weights; row 0 (all zero) stands for no word."""
@@ -407,7 +421,7 @@ class Decoder:
         new = {word for word in words if word not in self._types}
         if len(self._types) + len(new) > max(_TYPES, len(new)):
             self._types.clear()
-            del self._capital[1:]
+            del self._capital[1:], self._lower[1:], self._lowered[1:]
             new = set(words)
         needed = 1 + len(self._types) + len(new)
         if needed > len(self._scores):
@@ -429,23 +443,18 @@ class Decoder:
         for row, word in enumerate(new_types, first):
             self._types[word] = row
             self._capital.append(capitalised(word))
+            self._lower.append(word.islower())
+            self._lowered.append(word.lower())
         return [self._types[word] for word in words]
 
-    def tag(
-        self, document: Sequence[Sequence[str]], lower: frozenset[str], midcap: frozenset[str]
-    ) -> list[list[str]]:
+    def tag(self, document: Sequence[Sequence[str]]) -> list[list[str]]:
         """Label of each word, the best path of each sentence: CRFsuite's labels, its sums
         in its order and its ties to the lower label id (`_crf.c`)."""
-        words = [word for sentence in document for word in sentence]
-        ids = self._type_ids(words)
-        lowered = list(map(str.lower, words))
-        features = self._features
-        following = list(map(self._bigrams.get, features.bigrams(lowered), repeat(0)))
-        capitals = list(compress(count(), map(self._capital.__getitem__, ids)))
-        marks = bytearray(len(words))
-        for bit, in_doc in ((MARK_LOWER, lower), (MARK_MIDCAP, midcap)):
-            for place in features.marked(lowered, capitals, in_doc):
-                marks[place] |= bit
+        ids = self._type_ids(list(chain.from_iterable(document)))
+        lowered = list(map(self._lowered.__getitem__, ids))
+        # zip, not pairwise: zip hands the same pair tuple back once `get` lets it go.
+        pairs = zip(lowered, lowered[1:], strict=False)  # noqa: RUF007
+        following = list(map(self._bigrams.get, pairs, repeat(0)))
         lengths = [len(sentence) for sentence in document]
         return label_paths(
             self._scores,
@@ -454,10 +463,23 @@ class Decoder:
             self._into,
             ids,
             following,
-            marks,
+            self._marks(ids, lowered, lengths),
             lengths,
             self.labels,
         )
+
+    def _marks(self, ids: Sequence[int], lowered: Sequence[str], lengths: list[int]) -> bytearray:
+        """Each word's document flags as bits, as `document_flags` and `Features.context`
+        define them, read from the word types' case: only a capitalised word has them."""
+        capitals = list(compress(count(), map(self._capital.__getitem__, ids)))
+        lower = set(compress(lowered, map(self._lower.__getitem__, ids)))
+        starts = set(accumulate(lengths, initial=0))
+        midcap = {lowered[place] for place in capitals if place not in starts}
+        marks = bytearray(len(ids))
+        for place in capitals:
+            word = lowered[place]
+            marks[place] = MARK_LOWER * (word in lower) | MARK_MIDCAP * (word in midcap)
+        return marks
 
 
 def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], frozenset[str]]:
@@ -526,7 +548,7 @@ class Recogniser:
 
     def model_labels(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
         """The model's own labels of each sentence, before one-name-one-type."""
-        return self._decoders[language].tag(document, *document_flags(document))
+        return self._decoders[language].tag(document)
 
     def crfsuite_labels(self, language: str, document: Sequence[Sequence[str]]) -> list[list[str]]:
         """The same labels by CRFsuite's own tagger: the reference the decoder is checked
