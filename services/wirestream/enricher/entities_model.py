@@ -508,7 +508,10 @@ def mentions_in(labels: Sequence[str], sentence: Sequence[Token], text: str) -> 
     for start, end, kind in label_spans(labels):
         while start < end and sentence[start].group() in _NOT_IN_NAMES:
             start += 1
-        end = next((i for i in range(start, end) if sentence[i].group() in _NOT_IN_NAMES), end)
+        for i in range(start + 1, end):  # a loop, not a generator: most names are one word
+            if sentence[i].group() in _NOT_IN_NAMES:
+                end = i
+                break
         if start < end:
             first, last = sentence[start].start(), sentence[end - 1].end()
             found.append(Mention(kind, text[first:last], first, last))
