@@ -71,9 +71,9 @@ def decoding(items: list[dict[str, Any]], rounds: int = 5) -> dict[str, Any]:
         (
             item["language"],
             [
-                [token.group() for token in sentence]
+                words
                 for passage in (text.headline, text.body)
-                for sentence in sentences(passage, item["language"])
+                for _, words in sentences(passage, item["language"])
             ],
         )
         for item in items

@@ -257,10 +257,7 @@ def real_documents(language: str) -> list[list[list[str]]]:
     each item one document, as Recogniser.mentions reads it."""
     manifest = json.loads((REAL / "manifest.json").read_text("utf-8"))
     return [
-        [
-            [token.group() for token in s]
-            for s in sentences((REAL / each["file"]).read_text("utf-8"), language)
-        ]
+        [words for _, words in sentences((REAL / each["file"]).read_text("utf-8"), language)]
         for each in manifest["items"]
         if each["expected"]["language"] == language
     ]
@@ -435,8 +432,7 @@ def test_role_words_and_role_compounds_come_off_a_person_the_model_found():
 def test_marks_that_are_never_in_a_name_come_off_a_mention():
     # Reuters writes "<Asta Pharma AG>" and tickers; the model may take the marks in.
     text = "<Asta Pharma AG> and Commonwealth Shipping Plc <BCOM.L> said"
-    sentence = list(next(sentences(text, "en")))
-    words = [token.group() for token in sentence]
+    sentence, words = next(sentences(text, "en"))
     assert words[:5] == ["<", "Asta", "Pharma", "AG", ">"]
     labels = ["B-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "O", "B-ORG", "I-ORG", "I-ORG"]
     labels += ["I-ORG"] * (words.index(">", 5) - len(labels)) + ["O"] * 2
@@ -505,3 +501,22 @@ def test_one_name_one_type_reads_every_place_as_a_scan_of_each_word_would():
         assert propagate(document, [list(each) for each in labels]) == expected
         changed += expected != labels
     assert changed > 5_000  # the scan tagged something in many documents, not only none
+
+
+def test_a_passage_splits_into_sentences_of_tokens_and_their_words():
+    text = (
+        "BREAKING NEWS IN CAPITALS\n"
+        "The U.S. envoy met Mr. Rutte. Did he agree? Talks go on\n"
+        "\n"
+        "Officials said 3.5% more"
+    )
+    split = list(sentences(text, "en"))
+    assert [words for _, words in split] == [
+        ["The", "U.S.", "envoy", "met", "Mr", "."],  # a sentence ends at a "." of its own
+        ["Rutte", "."],
+        ["Did", "he", "agree", "?"],
+        ["Talks", "go", "on"],  # and at the line's end
+        ["Officials", "said", "3.5", "%", "more"],
+    ]
+    for matches, words in split:
+        assert [text[match.start() : match.end()] for match in matches] == words

@@ -97,23 +97,23 @@ def tokens(text: str, language: str) -> list[str]:
     return token_pattern(language).findall(text)  # the patterns capture no group
 
 
-def sentences(text: str, language: str) -> Iterator[list[Token]]:
-    """Sentences of one passage: never across a line break; lines without a lower-case
-    letter (capitals headlines, tables of codes) are left out."""
+def sentences(text: str, language: str) -> Iterator[tuple[list[Token], list[str]]]:
+    """Sentences of one passage, their tokens and words: never across a line break; lines
+    without a lower-case letter (capitals headlines, tables of codes) are left out."""
     pattern = token_pattern(language)
     for line in _LINE.finditer(text):
         if line.group().upper() == line.group():
             continue
-        sentence: list[Token] = []
         # Matched within the line's bounds of the whole text, so offsets need no shift (the
         # patterns look ahead only, and a line ends at a line break or the text's end).
-        for token in pattern.finditer(text, line.start(), line.end()):
-            sentence.append(token)
-            if token.group() in SENTENCE_END:
-                yield sentence
-                sentence = []
-        if sentence:
-            yield sentence
+        tokens = list(pattern.finditer(text, line.start(), line.end()))
+        words = list(map(re.Match.group, tokens))
+        start = 0
+        for end in [place for place, word in enumerate(words, 1) if word in SENTENCE_END]:
+            yield tokens[start:end], words[start:end]
+            start = end
+        if start < len(words):
+            yield tokens[start:], words[start:]
 
 
 def capitalised(word: str) -> bool:
@@ -534,13 +534,13 @@ class Recogniser:
     def mentions(self, language: str, passages: Sequence[str]) -> list[list[Mention]]:
         """Mentions in each passage (e.g. headline and body) of one document, by offset."""
         split = [list(sentences(passage, language)) for passage in passages]
-        words = [[token.group() for token in sentence] for each in split for sentence in each]
+        words = [sentence_words for each in split for _, sentence_words in each]
         labels = iter(self.tag_words(language, words))
         return [
             [
                 mention
-                for sentence in passage_sentences
-                for mention in mentions_in(next(labels), sentence, passage)
+                for tokens, _ in passage_sentences
+                for mention in mentions_in(next(labels), tokens, passage)
             ]
             for passage, passage_sentences in zip(passages, split, strict=True)
         ]
