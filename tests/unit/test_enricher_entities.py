@@ -24,6 +24,7 @@ from wirestream.enricher.entities_model import (
     Mention,
     clusters_path,
     known_names,
+    known_run_at,
     language_features,
     lexicons,
     mentions_in,
@@ -447,18 +448,24 @@ def test_one_name_one_type_tags_a_known_run_where_the_model_left_it_out():
         ["Later", "Biden", "and", "Rutte", "spoke", "."],
         ["In", "Den", "Haag", "NATO", "met", "in", "den", "haag", "."],
         ["Rutte", "Berg", "."],
+        ["The", "euro", "fell", "."],
+        ["A", "euro", "."],
     ]
     labels = [
         ["B-PER", "I-PER", "O", "B-PER", "I-PER", "O", "B-LOC", "I-LOC", "O"],
         ["O", "B-MISC", "O", "O", "O", "O"],
         ["O", "O", "O", "B-ORG", "O", "O", "O", "O", "O"],
         ["O", "I-ORG", "O"],
+        ["O", "B-MISC", "O", "O"],
+        ["O", "O", "O"],
     ]
     assert propagate(document, [list(each) for each in labels]) == [
         labels[0],
         ["O", "B-PER", "O", "B-PER", "O", "O"],  # a person's surname, whatever else it was
         ["O", "B-LOC", "I-LOC", "B-ORG", "O", "O", "O", "O", "O"],  # not in lower case
         ["O", "I-ORG", "O"],  # a run is not tagged into the name that goes on after it
+        labels[4],
+        ["O", "O", "O"],  # a name tagged in lower case is not spread
     ]
 
 
@@ -467,27 +474,18 @@ def test_one_name_one_type_reads_every_place_as_a_scan_of_each_word_would():
     # every place of every sentence, random documents over a few names.
     def each_place(document, labels):
         copied = [list(sentence_labels) for sentence_labels in labels]
-        known = known_names(document, copied)  # shared: only the scan is under test
+        known = known_names(document, copied)  # the rules are shared: the scan is under test
         longest = max(map(len, known), default=0)
         for words, sentence_labels in zip(document, copied, strict=True):
             i = 0
             while i < len(words):
-                if sentence_labels[i] != "O" or not words[i][:1].isupper():
+                run = known_run_at(words, sentence_labels, i, known, longest)
+                if run is None:
                     i += 1
                     continue
-                for length in range(min(longest, len(words) - i), 0, -1):
-                    kind = known.get(tuple(words[i : i + length]))
-                    after = i + length
-                    if kind and (
-                        after == len(words)
-                        or sentence_labels[after] == "O"
-                        or sentence_labels[after].startswith("B-")
-                    ):
-                        sentence_labels[i:after] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
-                        i = after
-                        break
-                else:
-                    i += 1
+                kind, length = run
+                sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
+                i += length
         return copied
 
     vocab = ["Joe", "Biden", "Van", "der", "Berg", "the", "Den", "Haag", "NATO", "said", "x"]

@@ -580,19 +580,34 @@ def propagate(document: Sequence[Sequence[str]], labels: list[list[str]]) -> lis
         if firsts.isdisjoint(words):
             continue
         for i in [i for i, word in enumerate(words) if word in firsts]:
-            if sentence_labels[i] != "O" or not words[i][:1].isupper():
-                continue
-            for length in range(min(longest, len(words) - i), 0, -1):
-                kind = known.get(tuple(words[i : i + length]))
-                after = i + length
-                if kind and (
-                    after == len(words)
-                    or sentence_labels[after] == "O"
-                    or sentence_labels[after].startswith("B-")
-                ):
-                    sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
-                    break
+            if run := known_run_at(words, sentence_labels, i, known, longest):
+                kind, length = run
+                sentence_labels[i : i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
     return labels
+
+
+def known_run_at(
+    words: Sequence[str],
+    sentence_labels: Sequence[str],
+    i: int,
+    known: Mapping[tuple[str, ...], str],
+    longest: int,
+) -> tuple[str, int] | None:
+    """The longest known name (type, length) that starts at place `i` of a sentence, if the
+    model left that capitalised word untagged and the name would not run into a name that
+    goes on after it (what follows is untagged, a "B-", or the sentence's end)."""
+    if sentence_labels[i] != "O" or not words[i][:1].isupper():
+        return None
+    for length in range(min(longest, len(words) - i), 0, -1):
+        kind = known.get(tuple(words[i : i + length]))
+        after = i + length
+        if kind and (
+            after == len(words)
+            or sentence_labels[after] == "O"
+            or sentence_labels[after].startswith("B-")
+        ):
+            return kind, length
+    return None
 
 
 def known_names(
