@@ -290,6 +290,30 @@ def test_the_decoder_starts_its_word_types_over_when_full_and_labels_the_same(mo
     assert len(set(kept)) > 1  # started over, not only grown
 
 
+def test_the_document_flags_mark_capitalised_words_by_the_rest_of_the_document():
+    # doc:lower: the word is written in lower case elsewhere; doc:midcap: capitalised
+    # elsewhere not at a sentence start. Only capitalised words carry either.
+    document = [
+        ["Apple", "sells", "apple", "pie", "."],
+        ["Then", "Apple", "and", "Pie", "left"],
+        ["Sells", "rose", "for", "Rutte"],
+        ["Rutte", "won"],
+    ]
+    both = {entities_model.DOC_LOWER, entities_model.DOC_MIDCAP}
+    expected = [
+        [both, set(), set(), set(), set()],
+        [set(), both, set(), both, set()],
+        [{entities_model.DOC_LOWER}, set(), set(), {entities_model.DOC_MIDCAP}],
+        [{entities_model.DOC_MIDCAP}, set()],
+    ]
+    features = Features(lexicons())
+    flags = entities_model.document_flags(document)
+    assert [
+        [set(attributes) & both for attributes in features.context(sentence, *flags)]
+        for sentence in document
+    ] == expected
+
+
 @pytest.mark.parametrize("language", ["en", "nl", "de"])
 def test_the_decoders_document_flags_are_the_training_features_flags(language):
     # The decoder reads the flags from its word types' cached case; training writes them

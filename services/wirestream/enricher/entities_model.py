@@ -23,7 +23,7 @@ from __future__ import annotations
 import gzip
 import re
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -242,12 +242,19 @@ class Features:
         return list(map("|".join, pairwise(lowered)))  # map: no Python frame per pair
 
     @staticmethod
-    def marked(
-        lowered: Sequence[str], capitals: Iterable[int], in_doc: frozenset[str]
-    ) -> list[int]:
-        """Of the capitalised words' places, those whose word in lower case is in one of the
-        document flags."""
-        return [i for i in capitals if lowered[i] in in_doc]
+    def marks(
+        lowered: Sequence[str],
+        capitals: Iterable[int],
+        lower: Collection[str],
+        midcap: Collection[str],
+    ) -> bytearray:
+        """Each word's document flags as bits (MARK_LOWER, MARK_MIDCAP): only a capitalised
+        word has them, when its lower-case form is among the document flags' words."""
+        marks = bytearray(len(lowered))
+        for place in capitals:
+            word = lowered[place]
+            marks[place] = MARK_LOWER * (word in lower) | MARK_MIDCAP * (word in midcap)
+        return marks
 
     def context(
         self, words: Sequence[str], lower_in_doc: frozenset[str], midcap_in_doc: frozenset[str]
@@ -259,8 +266,7 @@ class Features:
         lowered = [word.lower() for word in words]
         bigrams = self.bigrams(lowered)
         capitals = [i for i, word in enumerate(words) if capitalised(word)]
-        lower = set(self.marked(lowered, capitals, lower_in_doc))
-        midcap = set(self.marked(lowered, capitals, midcap_in_doc))
+        marks = self.marks(lowered, capitals, lower_in_doc, midcap_in_doc)
         for i in range(len(words)):
             attributes = []
             if i == 0:
@@ -271,9 +277,9 @@ class Features:
                 attributes.append(BEFORE + bigrams[i - 1])
             if i < last:
                 attributes.append(AFTER + bigrams[i])
-            if i in lower:
+            if marks[i] & MARK_LOWER:
                 attributes.append(DOC_LOWER)
-            if i in midcap:
+            if marks[i] & MARK_MIDCAP:
                 attributes.append(DOC_MIDCAP)
             contexts.append(attributes)
         return contexts
@@ -475,11 +481,7 @@ class Decoder:
         lower = set(compress(lowered, map(self._lower.__getitem__, ids)))
         starts = set(accumulate(lengths, initial=0))
         midcap = {lowered[place] for place in capitals if place not in starts}
-        marks = bytearray(len(ids))
-        for place in capitals:
-            word = lowered[place]
-            marks[place] = MARK_LOWER * (word in lower) | MARK_MIDCAP * (word in midcap)
-        return marks
+        return self._features.marks(lowered, capitals, lower, midcap)
 
 
 def document_flags(sentences: Sequence[Sequence[str]]) -> tuple[frozenset[str], frozenset[str]]:
