@@ -302,7 +302,7 @@ def run_on_kafka(
 
             report.progress(f"A/B of `serve pipeline` against {args.against} ...")
             ab_rounds = args.rounds or AB_SERVICE_ROUNDS
-            out["abservice"] = abservice.run(raced, broker, args.against, ab_rounds)
+            out["abservice"] = abservice.run(raced, broker, args.against, ab_rounds, args.rate)
     return out
 
 

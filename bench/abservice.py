@@ -10,9 +10,13 @@ exactly-once `serve pipeline` drains the same preloaded backlog on one broker
 expected output read `read_committed`); rounds alternate the order (A B, B A, ...) because
 this machine's speed drifts between minutes, so only rounds side by side compare.
 
-Reported: per side, the medians of the drain's figures (`runtime.FIGURES`); per round, this
-tree's items per CPU-second and raw records per second over the other's, and their medians;
-whether every drain was complete (every expected output and dead letter read).
+Each round, each side then also serves the same records offered at `--rate` items/s
+(`endtoend.latency`, default settings): each output's latency from its raw record's send.
+
+Reported: per side, the medians of the drain's figures (`runtime.FIGURES`) and of the latency
+percentiles; per round, this tree's items per CPU-second and raw records per second over the
+other's, its p99 latency over the other's, and their medians; whether every drain was
+complete (every expected output and dead letter read).
 """
 
 from __future__ import annotations
@@ -24,23 +28,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import runtime
+from bench import endtoend, runtime
 from bench.abchain import ROOT, checkout
 from bench.endtoend import Broker, Expected
 from bench.report import median_of, progress
 
-RATIOS = ("items_per_cpu_s", "records_per_s")  # this tree over the other, per round
+RATIOS = ("items_per_cpu_s", "records_per_s", "p99_ms")  # this tree over the other, per round
+LATENCY = ("p50_ms", "p99_ms", "max_ms", "cpu_share")  # of a latency run, medians over rounds
+LATENCY_S = 20.0  # offering time of a latency run (less if the corpus runs out first)
 
 
-def run(expected: Expected, on: Broker, against: str, rounds: int) -> dict[str, Any]:
+def run(expected: Expected, on: Broker, against: str, rounds: int, rate: int) -> dict[str, Any]:
     with checkout(against) as (commit, other):
         sides = {"this tree": ROOT, f"against {commit[:10]}": other}
-        runs = asyncio.run(_rounds(on, expected, sides, rounds))
-    return summary(runs) | {"against": commit, "records": len(expected.records)}
+        runs = asyncio.run(_rounds(on, expected, sides, rounds, rate))
+    return summary(runs) | {"against": commit, "records": len(expected.records), "rate": rate}
 
 
 async def _rounds(
-    on: Broker, expected: Expected, sides: dict[str, Path], rounds: int
+    on: Broker, expected: Expected, sides: dict[str, Path], rounds: int, rate: int
 ) -> dict[str, list[dict[str, Any]]]:
     environments = {name: _environment(tree) for name, tree in sides.items()}
     names = list(sides)
@@ -48,7 +54,12 @@ async def _rounds(
     for index in range(rounds):
         for name in names if index % 2 == 0 else names[::-1]:
             progress(f"abservice: round {index + 1}/{rounds}, {name} ...")
-            runs[name].append(await runtime.drain(on, expected, ("pipeline",), environments[name]))
+            env = environments[name]
+            row = await runtime.drain(on, expected, ("pipeline",), env)
+            offered = await endtoend.latency(
+                on.bootstrap, name, "exactly_once", env, expected, rate, LATENCY_S, []
+            )
+            runs[name].append(row | {key: offered[key] for key in LATENCY})
     return runs
 
 
@@ -78,6 +89,10 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "sides": [this, other],
         "rounds": len(rows_a),
         "medians": runtime.medians(runs),
+        "latency": {
+            name: {key: median_of((row.get(key) for row in rows), 3) for key in LATENCY}
+            for name, rows in runs.items()
+        },
         "ratios": {key: [round(r, 3) for r in values] for key, values in ratios.items()},
         "median_ratios": {key: median_of(values, 3) for key, values in ratios.items()},
         "complete": all(row.get("complete") for rows in runs.values() for row in rows),

@@ -33,6 +33,7 @@ from bench import endtoend
 from bench.endtoend import Broker
 from bench.report import progress
 from wirestream.core.config import Settings
+from wirestream.core.runtime.ownership import transactional_producer
 from wirestream.core.runtime.sending import acknowledged, enqueue
 from wirestream.core.runtime.translate import Message
 from wirestream.core.topics import PipelineTopics
@@ -88,8 +89,11 @@ async def _timed(
     """Milliseconds of wall time per round (per phase, transactional) and of this process's
     CPU, and broker requests per transaction; after a few rounds of warm-up."""
     settings = Settings(bootstrap=bootstrap)
-    extra = {"transactional_id": f"{topics.raw}-commits-{size}"} if transactional else {}
-    producer = AIOKafkaProducer(**settings.producer_kwargs(), **extra)
+    producer = (
+        transactional_producer(settings, f"{topics.raw}-commits-{size}")
+        if transactional
+        else AIOKafkaProducer(**settings.producer_kwargs())
+    )
     requests = _count_requests(producer)
     await producer.start()
     phases: Counter[str] = Counter()
@@ -150,9 +154,7 @@ async def _written(bootstrap: str, topics: PipelineTopics, *, per_message: bool)
     them acknowledged: by `enqueue`, or by one `send` each."""
     settings = Settings(bootstrap=bootstrap)
     kind = "send" if per_message else "batches"
-    producer = AIOKafkaProducer(
-        **settings.producer_kwargs(), transactional_id=f"{topics.raw}-writes-{kind}"
-    )
+    producer = transactional_producer(settings, f"{topics.raw}-writes-{kind}")
     await producer.start()
     output = topics.normalized
     messages = [

@@ -581,27 +581,43 @@ async def _latency(
     """Raw records offered at `rate` items/s; latency of each output record from the send of
     its raw record, for the exactly-once pipeline (default and small batches) and for the
     passthrough."""
-    per_record = max(1.0, expected.items_per_record)
     rows = []
     for name, (mode, extra, fraction) in LATENCY_RUNS.items():
         progress(f"end to end: latency, {name} ...")
-        records_per_s = rate * fraction / per_record
-        count = min(len(expected.records), max(1, int(records_per_s * seconds)))
-        latencies, elapsed, shares = await _timed_offer(
-            bootstrap, name, mode, extra, expected, count, records_per_s, memory
-        )
         rows.append(
-            {
-                "name": name,
-                "offered_items_per_s": round(rate * fraction),
-                "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
-                "records": count,
-                "outputs": len(latencies),
-                **_percentiles(latencies),
-                **shares,
-            }
+            await latency(bootstrap, name, mode, extra, expected, rate * fraction, seconds, memory)
         )
     return rows
+
+
+async def latency(
+    bootstrap: str,
+    name: str,
+    mode: str,
+    extra: dict[str, str],
+    expected: Expected,
+    rate: float,
+    seconds: float,
+    memory: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One latency run: `expected`'s records offered at `rate` items/s for up to `seconds`
+    to the service (`mode`: a guarantee, or "passthrough") run with `extra` in its
+    environment; percentiles of each output record's latency from its raw record's send."""
+    per_record = max(1.0, expected.items_per_record)
+    records_per_s = rate / per_record
+    count = min(len(expected.records), max(1, int(records_per_s * seconds)))
+    latencies, elapsed, shares = await _timed_offer(
+        bootstrap, name, mode, extra, expected, count, records_per_s, memory
+    )
+    return {
+        "name": name,
+        "offered_items_per_s": round(rate),
+        "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
+        "records": count,
+        "outputs": len(latencies),
+        **_percentiles(latencies),
+        **shares,
+    }
 
 
 async def _timed_offer(

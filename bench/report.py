@@ -824,8 +824,11 @@ def _abservice_section(ab: dict[str, Any]) -> list[str]:
     this, other = ab["sides"]
     medians = ab["medians"]
     rows = [{"side": name, **medians[name]} for name in (this, other)]
-    items, records = (ab["ratios"][key] for key in ("items_per_cpu_s", "records_per_s"))
+    items, records, p99 = (
+        ab["ratios"][key] for key in ("items_per_cpu_s", "records_per_s", "p99_ms")
+    )
     median = ab["median_ratios"]
+    latency = [{"side": name, **ab["latency"][name]} for name in (this, other)]
     return [
         f"### A/B of `serve pipeline`: this tree against `{ab['against'][:10]}`",
         "",
@@ -853,6 +856,24 @@ def _abservice_section(ab: dict[str, Any]) -> list[str]:
         f"- raw records/s per round: {', '.join(map(str, records))}; "
         f"median {median['records_per_s']}×",
         f"- every drain complete (all expected outputs and dead letters read): {ab['complete']}",
+        "",
+        f"The same records offered at {ab['rate']:,} items/s to each side's service (default "
+        "settings), each round after its drain: latency from a raw record's send to the read "
+        "(`read_committed`) of each of its outputs; medians of rounds.",
+        "",
+        *_table(
+            latency,
+            [
+                ("side", "side"),
+                ("p50_ms", "p50 ms"),
+                ("p99_ms", "p99 ms"),
+                ("max_ms", "max ms"),
+                ("cpu_share", "service CPU share"),
+            ],
+        ),
+        "",
+        f"- p99, {this} / {other} per round: {', '.join(map(str, p99))}; "
+        f"**median {median['p99_ms']}**",
         "",
     ]
 

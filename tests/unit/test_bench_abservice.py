@@ -10,25 +10,39 @@ from bench.abchain import ROOT
 from bench.abservice import _environment, summary
 
 
-def drain(items: int, records: int, first_ms: float | None) -> dict[str, object]:
+def drain(
+    items: int, records: int, first_ms: float | None, p99_ms: float = 50.0
+) -> dict[str, object]:
     return {
         "items_per_cpu_s": items,
         "records_per_s": records,
         "first_output_ms": first_ms,
         "complete": True,
+        "p50_ms": p99_ms / 4,
+        "p99_ms": p99_ms,
+        "max_ms": p99_ms * 2,
+        "cpu_share": 0.5,
     }
 
 
 def test_ratios_are_this_tree_over_the_other_per_round_with_their_median():
     runs = {
-        "this tree": [drain(4200, 520, 50), drain(4300, 530, 60), drain(4100, 500, None)],
-        "against abc": [drain(4000, 500, 70), drain(4300, 530, 80), drain(4100, 520, 90)],
+        "this tree": [drain(4200, 520, 50, 40), drain(4300, 530, 60, 60), drain(4100, 500, None)],
+        "against abc": [drain(4000, 500, 70, 80), drain(4300, 530, 80, 90), drain(4100, 520, 90)],
     }
     out = summary(runs)
     assert out["sides"] == ["this tree", "against abc"] and out["rounds"] == 3
     assert out["ratios"]["items_per_cpu_s"] == [1.05, 1.0, 1.0]
     assert out["ratios"]["records_per_s"] == [1.04, 1.0, 0.962]
-    assert out["median_ratios"] == {"items_per_cpu_s": 1.0, "records_per_s": 1.0}
+    assert out["ratios"]["p99_ms"] == [0.5, 0.667, 1.0]
+    assert out["median_ratios"] == {"items_per_cpu_s": 1.0, "records_per_s": 1.0, "p99_ms": 0.667}
+    assert out["latency"]["this tree"] == {
+        "p50_ms": 12.5,
+        "p99_ms": 50.0,
+        "max_ms": 100.0,
+        "cpu_share": 0.5,
+    }
+    assert out["latency"]["against abc"]["p99_ms"] == 80.0
     assert out["medians"]["this tree"]["first_output_ms"] == 55.0  # the round without it skipped
     assert out["medians"]["against abc"]["first_output_ms"] == 80.0
     assert out["complete"]

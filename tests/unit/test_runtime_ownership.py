@@ -6,10 +6,18 @@ needs no broker)."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaConnectionError, ProducerFenced
+from aiokafka.errors import (
+    ConcurrentTransactions,
+    CoordinatorLoadInProgressError,
+    KafkaConnectionError,
+    KafkaError,
+    ProducerFenced,
+)
+from aiokafka.producer.sender import AddPartitionsToTxnHandler
 
 from wirestream.core.config import settings_from_env
 from wirestream.core.http import Health
@@ -17,11 +25,14 @@ from wirestream.core.logging import get_logger
 from wirestream.core.metrics import Metrics
 from wirestream.core.runtime.codec import raw_bytes
 from wirestream.core.runtime.ownership import (
+    FIRST_ADD_RETRY_MS,
+    TRANSACTION_RETRY_BACKOFF_MS,
     FetchBackoff,
     OwnedPartition,
     PartitionOwnership,
     not_ready_reason,
     retry_delay,
+    transactional_producer,
 )
 from wirestream.core.runtime.translate import Binding
 from wirestream.normalizer import Normalizer
@@ -114,3 +125,23 @@ async def test_suspending_pauses_the_partition_and_schedules_its_reactivation(ow
     assert registry.get_sample_value("wirestream_broker_retries_total", labels) == 1
     await ownership.reactivate_due()  # not due yet: nothing changes
     assert not owned.active and consumer.paused() == {TP}
+
+
+async def test_a_partitions_producer_retries_a_concurrent_transaction_after_milliseconds():
+    """The coordinator answers "concurrent transactions" to a transaction's first add while the
+    previous commit's markers are written; the installed aiokafka's handler, on the producer
+    the service builds, retries that after FIRST_ADD_RETRY_MS, not its own 20 ms, and other
+    retriable answers after the service's retry backoff."""
+    producer = transactional_producer(settings_from_env("normalizer", {}), "group.wire.raw.3")
+    add = AddPartitionsToTxnHandler(producer._sender, [TP])
+
+    def answered(error: type[KafkaError]) -> SimpleNamespace:
+        return SimpleNamespace(errors=[(TP.topic, [(TP.partition, error.errno)])])
+
+    try:
+        assert add.handle_response(answered(ConcurrentTransactions)) == FIRST_ADD_RETRY_MS / 1000
+        assert FIRST_ADD_RETRY_MS < 20
+        loading = answered(CoordinatorLoadInProgressError)
+        assert add.handle_response(loading) == TRANSACTION_RETRY_BACKOFF_MS / 1000
+    finally:
+        await producer.stop()
