@@ -29,7 +29,7 @@ from quixstreams.models.serializers import SerializationContext, Serializer
 from wirestream.core.chain import Chain
 from wirestream.core.records import DeadLetter, Origin
 from wirestream.core.runtime.translate import rfc3339_now
-from wirestream.pipeline import build_stages
+from wirestream.pipeline import build_stages, freeze_built
 
 BATCH = 500  # `serve pipeline`'s default batch (WIRESTREAM_BATCH_SIZE): records per transaction
 COMMIT_INTERVAL_S = 1.0  # Quix's default is 5 s: the last records would wait that long at the end
@@ -59,6 +59,7 @@ class PeerChain:
 
     def __init__(self, output: str, dlq: str) -> None:
         self.chain = Chain(build_stages())  # exactly what `serve pipeline` chains
+        freeze_built()  # as `serve` does: the runtimes differ, not the chain
         self.output = output
         self.dlq = dlq
 

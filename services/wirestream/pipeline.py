@@ -87,6 +87,15 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def freeze_built() -> None:
+    """For a process that keeps its stages until it ends: everything built so far is moved
+    out of the cyclic collector's reach (`gc.freeze`). The build leaves no cyclic garbage,
+    and its ~266k tracked objects were traversed again by every full collection: over the
+    bench corpus, the chain's one full collection paused it 99-115 ms (29-42 ms frozen),
+    and the first older-generation one after the build 44 ms."""
+    gc.freeze()
+
+
 def build_stages(options: PipelineOptions | None = None) -> list[Stage]:
     """The stages `wirestream process` and `serve pipeline` chain, in order."""
     return [build_stage(name, options) for name in STAGES]

@@ -40,7 +40,14 @@ from wirestream.core.runtime.translate import Binding
 from wirestream.core.stage import Stage
 from wirestream.core.topics import ensure_topics, pipeline_topic_specs
 from wirestream.ninjs import NinjsWriter
-from wirestream.pipeline import STAGES, PipelineOptions, build_stage, build_stages, stage_topics
+from wirestream.pipeline import (
+    STAGES,
+    PipelineOptions,
+    build_stage,
+    build_stages,
+    freeze_built,
+    stage_topics,
+)
 
 SERVICES = (*STAGES, "pipeline", "ninjs")
 
@@ -87,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     settings = command_settings(args, args.service)
     configure_logging(args.service, settings.log_level)
     try:
-        return asyncio.run(serve(settings, binding_for(args.service, settings), args.create_topics))
+        binding = binding_for(args.service, settings)
+        freeze_built()
+        return asyncio.run(serve(settings, binding, args.create_topics))
     except PortInUse as busy:
         print(
             f"wirestream serve: metrics {busy}; choose another with --metrics-port or"
