@@ -603,37 +603,13 @@ async def latency(
 ) -> dict[str, Any]:
     """One latency run: `expected`'s records offered at `rate` items/s for up to `seconds`
     to the service (`mode`: a guarantee, or "passthrough") run with `extra` in its
-    environment; percentiles of each output record's latency from its raw record's send."""
+    environment. Percentiles of the milliseconds from each raw record's send to the read of
+    each of its output records, and the share of one core the service used meanwhile: in
+    all, and in its main thread (the event loop; the rest is a wirestream service's chain
+    thread)."""
     per_record = max(1.0, expected.items_per_record)
     records_per_s = rate / per_record
     count = min(len(expected.records), max(1, int(records_per_s * seconds)))
-    latencies, elapsed, shares = await _timed_offer(
-        bootstrap, name, mode, extra, expected, count, records_per_s, memory
-    )
-    return {
-        "name": name,
-        "offered_items_per_s": round(rate),
-        "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
-        "records": count,
-        "outputs": len(latencies),
-        **_percentiles(latencies),
-        **shares,
-    }
-
-
-async def _timed_offer(
-    bootstrap: str,
-    name: str,
-    mode: str,
-    extra: dict[str, str],
-    expected: Expected,
-    count: int,
-    records_per_s: float,
-    memory: list[dict[str, Any]],
-) -> tuple[list[float], float, dict[str, float | None]]:
-    """Milliseconds from each raw record's send to each of its output records, how long the
-    offering took, and the share of one core the service used meanwhile: in all, and in its
-    main thread (the event loop; the rest is a wirestream service's chain thread)."""
     topics = _topics(f"lat{mode.replace('_', '')}")
     await _create(bootstrap, topics)
     if mode == "passthrough":
@@ -667,11 +643,15 @@ async def _timed_offer(
     label = service.name if mode != "passthrough" else f"{service.name} (latency run)"
     memory.append({"service": label, "peak_rss_mib": service.peak_rss_mib})
     shares = {"cpu_share": cpu, "event_loop_share": loop}
-    return (
-        latencies,
-        elapsed,
-        {k: round(v / elapsed, 3) if elapsed > 0 else None for k, v in shares.items()},
-    )
+    return {
+        "name": name,
+        "offered_items_per_s": round(rate),
+        "achieved_items_per_s": round(count * per_record / max(elapsed, 1e-9)),
+        "records": count,
+        "outputs": len(latencies),
+        **_percentiles(latencies),
+        **{k: round(v / elapsed, 3) if elapsed > 0 else None for k, v in shares.items()},
+    }
 
 
 async def _offer(
