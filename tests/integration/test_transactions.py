@@ -118,6 +118,12 @@ def commits(metrics: Metrics) -> float | None:
     return metrics.registry.get_sample_value("wirestream_commits_total", {"service": "gated"})
 
 
+def commit_time(metrics: Metrics, sample: str) -> float | None:
+    """The commit-time histogram's `count` or `sum`."""
+    name = f"wirestream_commit_seconds_{sample}"
+    return metrics.registry.get_sample_value(name, {"service": "gated"})
+
+
 async def test_a_fetch_commits_its_first_outputs_before_its_last_record_is_processed(
     kafka_bootstrap,
 ):
@@ -156,6 +162,9 @@ async def test_without_the_time_bound_a_transaction_holds_at_most_a_fetch(kafka_
     metrics = await serve(settings, topics, GatedCopy(values[-1], seen))
 
     assert commits(metrics) >= RECORDS / 4
+    # Every committed transaction timed, each one taking a round trip or more to the broker.
+    assert commit_time(metrics, "count") == commits(metrics)
+    assert commit_time(metrics, "sum") > commits(metrics) * 0.0005
 
 
 class FailsAfterItsFirstCommit(StageService):
@@ -163,11 +172,11 @@ class FailsAfterItsFirstCommit(StageService):
 
     failed = False
 
-    def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
+    def _committed(self, owned: OwnedPartition, outbox: Outbox, seconds: float) -> None:
         if not self.failed:
             self.failed = True
             raise RuntimeError("bookkeeping after the commit")
-        super()._committed(owned, outbox)
+        super()._committed(owned, outbox, seconds)
 
 
 async def test_a_failure_after_a_commit_rolls_the_partition_back_and_loses_nothing(

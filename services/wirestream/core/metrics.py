@@ -32,6 +32,10 @@ Name (type; labels): meaning.
   replayed into stage state
 - `wirestream_commits_total` (counter; `service`): committed batches (transactions or offset
   commits)
+- `wirestream_commit_seconds` (histogram; `service`): time one committed batch took to
+  commit: a transaction from its begin to its commit acknowledged (exactly-once), or the
+  batch's sends acknowledged and its offsets committed (at-least-once); under a steady
+  stream a record waits for one or two of these
 - `wirestream_commit_failures_total` (counter; `service`): failed commits (transaction or
   offset commit)
 - `wirestream_transaction_aborts_total` (counter; `service`): aborted transactions (batch
@@ -72,6 +76,9 @@ STAGE_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 # End to end spans fetch waits, batching and transactions: milliseconds to minutes.
 E2E_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000)
+# A commit takes ~5 ms alone on a local broker, tens of ms beside a busy chain, seconds when
+# a broker is in trouble.
+COMMIT_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 10.0)
 
 
 class StageCounts(Collector):
@@ -166,6 +173,13 @@ class Metrics:
             registry=r,
         )
         self.commits = Counter("wirestream_commits", "Committed batches", svc, registry=r)
+        self.commit_seconds = Histogram(
+            "wirestream_commit_seconds",
+            "Time a committed batch took to commit",
+            svc,
+            buckets=COMMIT_BUCKETS,
+            registry=r,
+        )
         self.commit_failures = Counter(
             "wirestream_commit_failures", "Failed commits", svc, registry=r
         )

@@ -334,6 +334,7 @@ class StageService:
         """One transaction: the outbox's messages and its input offset, or nothing."""
         producer = owned.producer
         assert producer is not None
+        began = time.monotonic()
         try:
             await producer.begin_transaction()
             unacknowledged = await enqueue(producer, outbox.messages, self.settings.max_in_flight)
@@ -348,7 +349,7 @@ class StageService:
             async with self._chain:  # forgets the partition's state: not while in process
                 await self.ownership.suspend(owned, exc)
             return
-        self._committed(owned, outbox)
+        self._committed(owned, outbox, time.monotonic() - began)
 
     async def _send_and_commit(
         self, batches: Mapping[TopicPartition, list[ConsumerRecord]]
@@ -357,6 +358,7 @@ class StageService:
         outboxes = {tp: self.translator.batch(tp.partition, rs) for tp, rs in batches.items()}
         messages = [m for o in outboxes.values() for m in o.messages]
         changelog = self.binding.changelog_topic
+        began = time.monotonic()
         try:
             # The changelog may only remember what the output already holds: otherwise a
             # replay after a crash would call an unwritten item a duplicate and lose it.
@@ -370,18 +372,21 @@ class StageService:
             for tp in batches:
                 await self.ownership.suspend(self._owned[tp], exc)
             return
+        seconds = time.monotonic() - began
         for tp, outbox in outboxes.items():
-            self._committed(self._owned[tp], outbox)
+            self._committed(self._owned[tp], outbox, seconds)
 
     async def _send(self, producer: AIOKafkaProducer, messages: Sequence[Message]) -> None:
         """Send all and wait for every acknowledgement."""
         await acknowledged(await enqueue(producer, messages, self.settings.max_in_flight))
 
-    def _committed(self, owned: OwnedPartition, outbox: Outbox) -> None:
-        """Count a batch once it is durable, so a retried batch counts once."""
+    def _committed(self, owned: OwnedPartition, outbox: Outbox, seconds: float) -> None:
+        """Count a batch once it is durable, so a retried batch counts once; `seconds` it
+        took to commit."""
         owned.commit(outbox.next_offset)
         m, service = self.metrics, self._service
         m.commits.labels(service).inc()
+        m.commit_seconds.labels(service).observe(seconds)
         m.consumed.labels(service, owned.tp.topic).inc(outbox.consumed)
         m.held.labels(service).inc(outbox.held)
         for status, n in outbox.dedup.items():
