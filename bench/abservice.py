@@ -89,10 +89,7 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "sides": [this, other],
         "rounds": len(rows_a),
         "medians": runtime.medians(runs),
-        "latency": {
-            name: {key: median_of((row.get(key) for row in rows), 3) for key in LATENCY}
-            for name, rows in runs.items()
-        },
+        "latency": runtime.medians(runs, LATENCY, 3),
         "ratios": {key: [round(r, 3) for r in values] for key, values in ratios.items()},
         "median_ratios": {key: median_of(values, 3) for key, values in ratios.items()},
         "complete": all(row.get("complete") for rows in runs.values() for row in rows),

@@ -22,6 +22,7 @@ Latency at a fixed offered rate is in the `kafka` part (`endtoend.LATENCY_RUNS`)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -157,10 +158,13 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def medians(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, float | None]]:
-    """Each variant's median of every drain figure (`FIGURES`), skipping rounds that lack it."""
+def medians(
+    runs: dict[str, list[dict[str, Any]]], figures: Sequence[str] = FIGURES, digits: int = 1
+) -> dict[str, dict[str, float | None]]:
+    """Each variant's median of every figure (a drain's `FIGURES` unless told), skipping
+    rounds that lack it."""
     return {
-        name: {key: median_of((row.get(key) for row in rows), 1) for key in FIGURES}
+        name: {key: median_of((row.get(key) for row in rows), digits) for key in figures}
         for name, rows in runs.items()
     }
 
