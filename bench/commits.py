@@ -96,7 +96,8 @@ async def _run(bootstrap: str, transactions: int) -> dict[str, Any]:
                 "ratio": round(one_by_one / batched, 2),
             }
         )
-    return {"transactions": transactions, "rows": rows, "writes": writes}
+    retry_ms = {"service": SERVICE_RETRY * 1000, "aiokafka": AIOKAFKA_RETRY * 1000}
+    return {"transactions": transactions, "rows": rows, "writes": writes, "retry_ms": retry_ms}
 
 
 async def _timed(
@@ -197,12 +198,13 @@ async def _written(bootstrap: str, topics: PipelineTopics, *, per_message: bool)
 
 @contextlib.contextmanager
 def _first_add_retry(seconds: float) -> Iterator[None]:
-    """aiokafka's retry of a transaction's first add (a module constant) set to `seconds`."""
-    sender.BACKOFF_OVERRIDE = seconds
+    """aiokafka's retry of a transaction's first add (a module constant) set to `seconds`
+    meanwhile."""
+    before, sender.BACKOFF_OVERRIDE = sender.BACKOFF_OVERRIDE, seconds
     try:
         yield
     finally:
-        sender.BACKOFF_OVERRIDE = SERVICE_RETRY
+        sender.BACKOFF_OVERRIDE = before
 
 
 def _count_requests(producer: AIOKafkaProducer) -> Counter[str]:

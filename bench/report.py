@@ -524,6 +524,7 @@ def _gil_section(gil: dict[str, Any]) -> list[str]:
 
 
 def _commits_section(commits: dict[str, Any]) -> list[str]:
+    ours, theirs = (commits["retry_ms"][side] for side in ("service", "aiokafka"))
     lines = [
         "### One exactly-once commit (issue 16's latency floor)",
         "",
@@ -532,9 +533,9 @@ def _commits_section(commits: dict[str, Any]) -> list[str]:
         "and acknowledged, same run. Requests: broker requests per transaction. A record "
         "that arrives while its partition's transaction commits waits for that commit and "
         "then its own: under a steady stream, one to two of these before any processing. "
-        "The service retries a transaction's first AddPartitionsToTxn after 2 ms when the "
-        "previous commit's markers are not written yet; the last columns are the same "
-        "transactions with aiokafka's own 20 ms there, timed beside them.",
+        f"The service retries a transaction's first AddPartitionsToTxn after {ours:g} ms when "
+        "the previous commit's markers are not written yet; the last columns are the same "
+        f"transactions with aiokafka's own {theirs:g} ms there, timed beside them.",
         "",
     ]
     rows = [
@@ -556,9 +557,12 @@ def _commits_section(commits: dict[str, Any]) -> list[str]:
             ("plain_cpu_ms", "its client CPU ms"),
             ("wall_vs_plain", "ratio"),
             ("requests", "requests"),
-            ("aiokafka_retry_wall_ms", "first add retried after 20 ms: ms per transaction"),
+            (
+                "aiokafka_retry_wall_ms",
+                f"first add retried after {theirs:g} ms: ms per transaction",
+            ),
             ("aiokafka_retry_adds", "its AddPartitionsToTxn"),
-            ("wall_vs_aiokafka_retry", "2 ms / 20 ms"),
+            ("wall_vs_aiokafka_retry", f"{ours:g} ms / {theirs:g} ms"),
         ],
     )
     lines.append("")
